@@ -1,0 +1,38 @@
+# The two commands a newcomer types on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HTMX := c2m/static/vendor/htmx.min.js
+PYTEST_ARGS ?=
+
+.PHONY: setup run test lint pytest clean
+
+setup: $(STAMP) $(HTMX)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# htmx comes from the npm registry, pinned by package-lock.json; the copy is git-ignored.
+$(HTMX): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p $(dir $(HTMX))
+	cp node_modules/htmx.org/dist/htmx.min.js $(HTMX)
+
+run: setup
+	$(BIN)/c2m serve
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy configurator bom routing planner mes_bridge c2m
+
+pytest: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint pytest
+
+clean:
+	rm -rf $(VENV) node_modules c2m/static/vendor instance

@@ -1,0 +1,3 @@
+from c2m.cli import main
+
+main()

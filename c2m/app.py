@@ -1,0 +1,42 @@
+"""The application factory. Nothing happens at import time; everything hangs off the app."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from c2m.celery_app import celery_init_app
+from c2m.db import make_engine, make_session_factory
+from c2m.settings import REPO_ROOT, Settings, load_settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or load_settings()
+    app = Flask(
+        "c2m",
+        template_folder=str(REPO_ROOT / "templates"),
+        static_folder=str(REPO_ROOT / "c2m" / "static"),
+        instance_path=str(settings.instance_dir),
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.testing,
+        WTF_CSRF_TIME_LIMIT=None,
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["c2m.settings"] = settings
+    engine = make_engine(settings.database_url)
+    app.extensions["c2m.engine"] = engine
+    app.extensions["c2m.sessions"] = make_session_factory(engine)
+    CSRFProtect(app)
+    celery_init_app(app, settings)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from c2m.web import errors, health, shop
+
+    errors.register(app)
+    app.register_blueprint(health.blueprint)
+    app.register_blueprint(shop.blueprint)

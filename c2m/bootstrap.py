@@ -1,0 +1,31 @@
+"""Getting a c2m instance ready: services answer, schema migrated, catalogue loaded."""
+
+from __future__ import annotations
+
+from c2m import catalogue, migrate
+from c2m.db import make_engine, make_session_factory, unit_of_work
+from c2m.preflight import check_broker, check_database
+from c2m.settings import Settings
+from configurator.errors import ModelError
+
+
+class BootstrapError(RuntimeError):
+    """Set-up could not finish; the message says which file or service and why."""
+
+
+def prepare(settings: Settings) -> None:
+    check_database(settings)
+    check_broker(settings)
+    migrate.upgrade(settings.database_url)
+    load_catalogue(settings)
+
+
+def load_catalogue(settings: Settings) -> list[catalogue.LoadedProduct]:
+    engine = make_engine(settings.database_url)
+    try:
+        with unit_of_work(make_session_factory(engine)) as session:
+            return catalogue.load_products(session, settings.products_dir)
+    except (ModelError, catalogue.ModelVersionConflict) as error:
+        raise BootstrapError(str(error)) from None
+    finally:
+        engine.dispose()

@@ -1,0 +1,80 @@
+"""Use cases around the catalogue: loading product models into the database."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from c2m.models import ProductModelRecord
+from configurator.loading import load_model
+
+
+@dataclass(frozen=True)
+class LoadedProduct:
+    model: str
+    version: str
+    created: bool
+
+
+def product_dirs(products_dir: Path) -> list[Path]:
+    return sorted(path.parent for path in products_dir.glob("*/model.yaml"))
+
+
+def content_hash(product_dir: Path) -> str:
+    """Hash of every file of the product, so an edited model without a new version is caught."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in product_dir.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(product_dir).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def load_products(session: Session, products_dir: Path) -> list[LoadedProduct]:
+    """Load every product folder; all or nothing, so one bad model stores no half catalogue."""
+    return [load_product(session, path) for path in product_dirs(products_dir)]
+
+
+def load_product(session: Session, product_dir: Path) -> LoadedProduct:
+    model = load_model(product_dir / "model.yaml")
+    digest = content_hash(product_dir)
+    existing = session.scalar(
+        select(ProductModelRecord).filter_by(model=model.name, version=model.version)
+    )
+    if existing is not None:
+        if existing.content_hash != digest:
+            raise ModelVersionConflict(model.name, model.version, product_dir)
+        return LoadedProduct(model.name, model.version, created=False)
+    session.add(
+        ProductModelRecord(
+            model=model.name,
+            version=model.version,
+            content_hash=digest,
+            label_en=model.label.en,
+            label_zh=model.label.zh,
+            base_price=str(model.base_price),
+            source={"dir": str(product_dir)},
+        )
+    )
+    return LoadedProduct(model.name, model.version, created=True)
+
+
+class ModelVersionConflict(ValueError):
+    def __init__(self, model: str, version: str, product_dir: Path) -> None:
+        super().__init__(
+            f"{product_dir / 'model.yaml'}: model {model!r} version {version!r} is already "
+            "loaded with different content; give the edited model a new version"
+        )
+
+
+def latest_products(session: Session) -> list[ProductModelRecord]:
+    records = session.scalars(
+        select(ProductModelRecord).order_by(ProductModelRecord.model, ProductModelRecord.id)
+    ).all()
+    latest: dict[str, ProductModelRecord] = {}
+    for record in records:
+        latest[record.model] = record  # later ids are newer versions
+    return list(latest.values())

@@ -1,0 +1,1 @@
+"""Commands of the c2m CLI, one module per capability."""

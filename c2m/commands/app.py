@@ -1,0 +1,107 @@
+"""Running c2m: serve (web + worker + MES simulator), worker, database and catalogue."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from c2m import supervisor
+from c2m.settings import Settings, SettingsError, load_settings
+
+
+def _settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _prepare(settings: Settings) -> None:
+    """Fail with one clear line when a service is missing, then migrate and load products."""
+    from c2m import bootstrap
+    from c2m.preflight import PreflightError
+
+    try:
+        bootstrap.prepare(settings)
+    except (PreflightError, bootstrap.BootstrapError) as error:
+        raise click.ClickException(str(error)) from None
+
+
+def register(cli: click.Group, bench: click.Group) -> None:
+    @cli.command()
+    @click.option("--port", type=int, default=None, help="Web port (default C2M_PORT or 5000).")
+    @click.option("--no-worker", is_flag=True, help="Do not start the embedded Celery worker.")
+    @click.option("--no-mes-sim", is_flag=True, help="Do not start the MES simulator.")
+    def serve(port: int | None, no_worker: bool, no_mes_sim: bool) -> None:
+        """Migrate, load the sample products, start web + worker + MES simulator."""
+        settings = _settings_or_exit()
+        if port is not None:
+            settings = settings.with_changes(port=port)
+        _prepare(settings)
+        sys.exit(supervisor.serve(settings, worker=not no_worker, mes_sim=not no_mes_sim))
+
+    @cli.command()
+    @click.option("--concurrency", type=int, default=2, show_default=True)
+    @click.option("--beat/--no-beat", default=True, help="Run the periodic sweeper in-process.")
+    def worker(concurrency: int, beat: bool) -> None:
+        """Run a Celery worker (production: several of these, on several hosts)."""
+        settings = _settings_or_exit()
+        _check_services(settings)
+        from c2m.app import create_app
+        from c2m.logging_setup import configure_logging
+
+        configure_logging(settings.log_level)
+        celery_app = create_app(settings).extensions["celery"]
+        argv = ["worker", "--loglevel", settings.log_level, "--concurrency", str(concurrency)]
+        argv += ["--pool", "threads"] if settings.embedded_broker else []
+        celery_app.worker_main(argv + (["--beat"] if beat else []))
+
+    @cli.group()
+    def db() -> None:
+        """Database migrations."""
+
+    @db.command("upgrade")
+    @click.option("--revision", default="head", show_default=True)
+    def db_upgrade(revision: str) -> None:
+        """Apply migrations up to REVISION."""
+        from c2m import migrate
+
+        settings = _settings_or_exit()
+        _check_services(settings, broker=False)
+        migrate.upgrade(settings.database_url, revision)
+        click.echo(f"database at {revision}")
+
+    @db.command("revision")
+    @click.option("-m", "--message", required=True)
+    def db_revision(message: str) -> None:
+        """Autogenerate a migration from the models (developers)."""
+        from c2m import migrate
+
+        migrate.revision(_settings_or_exit().database_url, message)
+
+    @cli.group()
+    def products() -> None:
+        """The product catalogue."""
+
+    @products.command("load")
+    def products_load() -> None:
+        """Load every product model of C2M_PRODUCTS_DIR (all or nothing)."""
+        from c2m import bootstrap
+
+        settings = _settings_or_exit()
+        _check_services(settings, broker=False)
+        for loaded in bootstrap.load_catalogue(settings):
+            state = "loaded" if loaded.created else "unchanged"
+            click.echo(f"{loaded.model} {loaded.version}: {state}")
+
+
+def _check_services(settings: Settings, broker: bool = True) -> None:
+    from c2m.preflight import PreflightError, check_broker, check_database
+
+    try:
+        check_database(settings)
+        if broker:
+            check_broker(settings)
+    except PreflightError as error:
+        raise click.ClickException(str(error)) from None

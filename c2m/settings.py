@@ -1,0 +1,109 @@
+"""Typed settings read from C2M_* environment variables, with embedded defaults.
+
+Nothing here touches the network or the disk beyond creating the instance folder: checking
+that the database and broker answer is `c2m.preflight`'s job.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A setting has a value c2m cannot use; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_dir: Path
+    database_url: str
+    broker_url: str
+    secret_key: str
+    products_dir: Path
+    mes_url: str
+    mes_secret: str
+    host: str = "127.0.0.1"
+    port: int = 5000
+    mes_sim_port: int = 5081
+    log_level: str = "INFO"
+    factory_timezone: str = "Asia/Shanghai"
+    embedded_worker: bool = True
+    testing: bool = False
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.broker_url.startswith("sqla+")
+
+    def with_changes(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a whole number") from None
+
+
+def _instance_secret(env: Mapping[str, str], name: str, instance_dir: Path, fresh: str) -> str:
+    """An explicit value wins; otherwise one is made once and kept in the instance folder,
+    so sessions and MES signatures survive a restart of the embedded default."""
+    if env.get(name):
+        return env[name]
+    secret_file = instance_dir / name.lower()
+    if not secret_file.exists():
+        secret_file.write_text(fresh)
+    return secret_file.read_text().strip()
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    instance_dir = Path(env.get("C2M_INSTANCE_DIR") or REPO_ROOT / "instance").resolve()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    database_url = env.get("C2M_DATABASE_URL") or f"sqlite:///{instance_dir / 'c2m.sqlite'}"
+    broker_url = env.get("C2M_BROKER_URL") or f"sqla+sqlite:///{instance_dir / 'broker.sqlite'}"
+    mes_sim_port = _int(env, "C2M_MES_SIM_PORT", 5081)
+    return Settings(
+        instance_dir=instance_dir,
+        database_url=_normalise_database_url(database_url),
+        broker_url=broker_url,
+        secret_key=_instance_secret(
+            env, "C2M_SECRET_KEY", instance_dir, secrets.token_urlsafe(32)
+        ),
+        products_dir=Path(env.get("C2M_PRODUCTS_DIR") or REPO_ROOT / "sample_products"),
+        mes_url=env.get("C2M_MES_URL") or f"http://127.0.0.1:{mes_sim_port}",
+        mes_secret=_instance_secret(env, "C2M_MES_SECRET", instance_dir, _fresh_webhook_secret()),
+        host=env.get("C2M_HOST") or "127.0.0.1",
+        port=_int(env, "C2M_PORT", 5000),
+        mes_sim_port=mes_sim_port,
+        log_level=(env.get("C2M_LOG_LEVEL") or "INFO").upper(),
+        factory_timezone=env.get("C2M_FACTORY_TZ") or "Asia/Shanghai",
+        embedded_worker=(env.get("C2M_EMBEDDED_WORKER") or "1") not in {"0", "false", "no"},
+    )
+
+
+def _fresh_webhook_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def _normalise_database_url(url: str) -> str:
+    """`postgresql://` means psycopg 3 here (the only PostgreSQL driver we install)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    if "://" not in url:
+        raise SettingsError(
+            f"C2M_DATABASE_URL={url!r} is not a database URL "
+            "(expected e.g. sqlite:///path/c2m.sqlite or postgresql://user@host:5432/db)"
+        )
+    return url

@@ -1,0 +1,1 @@
+"""Web blueprints: shop (consumers), planning (planners), admin, and the JSON APIs."""

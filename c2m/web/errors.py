@@ -1,0 +1,38 @@
+"""The one place that maps errors to HTTP: JSON for /api, a page for people."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from c2m.errors import C2mError
+
+log = logging.getLogger(__name__)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _respond(status: int, title: str, detail: str, extra: dict[str, object]) -> ResponseReturnValue:
+    if _wants_json():
+        return jsonify({"error": title, "detail": detail, **extra}), status
+    return render_template("error.html", status=status, title=title, detail=detail), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(C2mError)
+    def domain_error(error: C2mError) -> ResponseReturnValue:
+        return _respond(error.http_status, error.title, str(error), error.details())
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> ResponseReturnValue:
+        return _respond(error.code or 500, error.name, error.description or "", {})
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> ResponseReturnValue:
+        log.exception("unhandled error", extra={"path": request.path})
+        return _respond(500, "Internal Server Error", "Something went wrong on our side.", {})

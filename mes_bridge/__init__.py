@@ -1,0 +1,1 @@
+"""mes_bridge package."""
