@@ -103,15 +103,25 @@ def _expand(bom: Bom, items: ItemMaster, assembly: Assembly, multiplier: Decimal
         if line.assembly is not None:
             sub = bom.assemblies[line.assembly]
             count = multiplier * _count(bom, line, env)
+            inner = _bound(line, env)
             if sub.phantom:
                 result.extend(_expand(bom, items, sub, count, path, level,
-                                      (*via, sub.id), env))
+                                      (*via, sub.id), inner))
             else:
                 result.append(_sub_assembly(bom, items, line, sub, count, multiplier, path,
-                                            level, via, env))
+                                            level, via, inner))
         else:
             result.append(_component(bom, items, line, multiplier, path, level, via, env))
     return result
+
+
+def _bound(line: BomLine, env: Mapping[str, object]) -> Mapping[str, object]:
+    if not line.bind:
+        return env
+    inner = dict(env)
+    for name, expr in line.bind:
+        inner[name] = expr.value(env)
+    return inner
 
 
 def _count(bom: Bom, line: BomLine, env: Mapping[str, object]) -> Decimal:

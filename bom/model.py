@@ -42,6 +42,7 @@ class BomLine:
     group: str | None  # at most one line of a group may be selected
     scrap_pct: Decimal
     setup_qty: Decimal  # added once per order, e.g. the first test piece
+    bind: tuple[tuple[str, Formula], ...] = ()  # sub-assembly parameters (`with:`)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Assembly:
     item: str | None  # the made item; phantoms have none and are blown through
     phantom: bool
     lines: tuple[BomLine, ...]
+    params: tuple[str, ...] = ()  # names each reference binds with `with:`
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ class Bom:
 
 
 _LINE_FIELDS = {"id", "item", "assembly", "qty", "unit", "cut", "when", "group", "scrap",
-                "setup_qty"}
+                "setup_qty", "with"}
 _CUT_FIELDS = {"pieces", "length", "width", "grain", "edge", "edge_long", "edge_short"}
 
 
@@ -128,8 +130,12 @@ def _ident(node: Node, what: str) -> str:
 
 
 def _assembly(node: Node, items: ItemMaster, names: set[str], line_ids: set[str]) -> Assembly:
-    check_keys(node, {"id", "item", "phantom", "lines"}, "an assembly")
+    check_keys(node, {"id", "item", "phantom", "params", "lines"}, "an assembly")
     assembly_id = _ident(node, "assembly")
+    params = tuple(str(p) for p in optional(node, "params", list, []))
+    for param in params:
+        if not IDENT.match(param) or param in names:
+            raise node.error("params", f"parameter '{param}' is not a new identifier")
     phantom = bool(optional(node, "phantom", bool, False))
     item = optional(node, "item", str, None)
     if item is None and not phantom:
@@ -143,22 +149,22 @@ def _assembly(node: Node, items: ItemMaster, names: set[str], line_ids: set[str]
                              "assembly counted in pcs")
     lines = []
     for entry in items_of(node, "lines"):
-        line = _line(entry, items, names)
+        line = _line(entry, items, names, set(params))
         if line.id in line_ids:
             raise entry.error("id", f"line '{line.id}' is defined twice (line ids are global)")
         line_ids.add(line.id)
         lines.append(line)
     if not lines:
         raise node.error("lines", f"assembly '{assembly_id}' has no lines")
-    return Assembly(assembly_id, node.line, item, phantom, tuple(lines))
+    return Assembly(assembly_id, node.line, item, phantom, tuple(lines), params)
 
 
-def _line(node: Node, items: ItemMaster, names: set[str]) -> BomLine:
+def _line(node: Node, items: ItemMaster, names: set[str], params: set[str]) -> BomLine:
     check_keys(node, _LINE_FIELDS, "a BOM line")
     line_id = _ident(node, "line")
     owner = f"line '{line_id}'"
     try:
-        return _build_line(node, line_id, owner, items, names)
+        return _build_line(node, line_id, owner, items, names | params)
     except EngineeringError as error:
         if error.field and error.field.startswith("line '"):
             raise
@@ -182,9 +188,23 @@ def _build_line(node: Node, line_id: str, owner: str, items: ItemMaster,
     if setup < 0:
         raise node.error("setup_qty", "setup quantity must not be negative")
     line = BomLine(line_id, node.line, item, assembly, qty, cut, formula(node, "when", owner),
-                   optional(node, "group", str, None), scrap, setup)
+                   optional(node, "group", str, None), scrap, setup, _bind(node, owner))
     _check_formulas(node, line, names)
     return line
+
+
+def _bind(node: Node, owner: str) -> tuple[tuple[str, Formula], ...]:
+    block = optional(node, "with", Node, None)
+    if block is None:
+        return ()
+    if "assembly" not in node:
+        raise node.error("with", "'with' binds sub-assembly parameters; this line has no assembly")
+    result = []
+    for name in block:
+        expr = formula(block, name, owner)
+        assert expr is not None
+        result.append((name, expr))
+    return tuple(result)
 
 
 def _check_unit(node: Node, item: str | None, assembly: str | None, cut: Cut | None,
@@ -208,7 +228,7 @@ def _check_unit(node: Node, item: str | None, assembly: str | None, cut: Cut | N
 
 
 def _check_formulas(node: Node, line: BomLine, names: set[str]) -> None:
-    parts = [line.qty, line.when]
+    parts = [line.qty, line.when, *(expr for _, expr in line.bind)]
     if line.cut is not None:
         parts += [line.cut.pieces, line.cut.length, line.cut.width]
     for part in parts:
@@ -250,9 +270,19 @@ def _check_references(bom: Bom) -> None:
     """Sub-assembly references exist, and no assembly contains itself (full path reported)."""
     for assembly in bom.assemblies.values():
         for line in assembly.lines:
-            if line.assembly is not None and line.assembly not in bom.assemblies:
+            if line.assembly is None:
+                continue
+            if line.assembly not in bom.assemblies:
                 raise EngineeringError(bom.file, line.line, f"line '{line.id}'",
                                        f"unknown assembly '{line.assembly}'")
+            wanted = set(bom.assemblies[line.assembly].params)
+            given = {name for name, _ in line.bind}
+            if wanted != given:
+                missing = sorted(wanted - given) or sorted(given - wanted)
+                raise EngineeringError(bom.file, line.line, f"line '{line.id}'",
+                                       f"'with' must bind exactly the parameters of "
+                                       f"'{line.assembly}' ({', '.join(sorted(wanted))}); "
+                                       f"check '{missing[0]}'")
     done: set[str] = set()
     for start in sorted(bom.assemblies):
         _visit(bom, start, [], done)

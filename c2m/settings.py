@@ -77,9 +77,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         instance_dir=instance_dir,
         database_url=_normalise_database_url(database_url),
         broker_url=broker_url,
-        secret_key=_instance_secret(
-            env, "C2M_SECRET_KEY", instance_dir, secrets.token_urlsafe(32)
-        ),
+        secret_key=_instance_secret(env, "C2M_SECRET_KEY", instance_dir, secrets.token_urlsafe(32)),
         products_dir=Path(env.get("C2M_PRODUCTS_DIR") or REPO_ROOT / "sample_products"),
         mes_url=env.get("C2M_MES_URL") or f"http://127.0.0.1:{mes_sim_port}",
         mes_secret=_instance_secret(env, "C2M_MES_SECRET", instance_dir, _fresh_webhook_secret()),
@@ -100,7 +98,7 @@ def _normalise_database_url(url: str) -> str:
     """`postgresql://` means psycopg 3 here (the only PostgreSQL driver we install)."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     if "://" not in url:
         raise SettingsError(
             f"C2M_DATABASE_URL={url!r} is not a database URL "

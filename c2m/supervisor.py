@@ -28,8 +28,16 @@ def child_commands(settings: Settings, worker: bool, mes_sim: bool) -> list[list
         commands.append([sys.executable, "-m", "c2m", "worker", "--concurrency", "2"])
     if mes_sim and _has_command("mes-sim"):
         commands.append(
-            [sys.executable, "-m", "c2m", "mes-sim", "--port", str(settings.mes_sim_port),
-             "--callback-url", f"http://{settings.host}:{settings.port}/api/mes/v1/events"]
+            [
+                sys.executable,
+                "-m",
+                "c2m",
+                "mes-sim",
+                "--port",
+                str(settings.mes_sim_port),
+                "--callback-url",
+                f"http://{settings.host}:{settings.port}/api/mes/v1/events",
+            ]
         )
     return commands
 
@@ -54,8 +62,7 @@ def serve(settings: Settings, worker: bool = True, mes_sim: bool = True) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     url = f"http://{settings.host}:{server.server_port}/"
-    print(f"c2m is running: open {url}  (Ctrl-C stops web, worker and MES simulator)",
-          flush=True)
+    print(f"c2m is running: open {url}  (Ctrl-C stops web, worker and MES simulator)", flush=True)
     try:
         server.serve_forever()
     finally:

@@ -28,6 +28,10 @@ from mes_bridge.model import Event, OperationActual
 
 SOURCE = "SyncOperationsPerformance"
 _Q = f"{{{NS_V0701}}}"
+_MISSING = {
+    "Version": "missing: our convention puts the per-work-order event sequence number here",
+    "OperationsRequestID": "missing: names the work order this response is about",
+}
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                           huge_tree=False, remove_comments=True)
 
@@ -44,7 +48,8 @@ def _text(element: etree._Element, tag: str) -> str | None:
 def _required(element: etree._Element, tag: str, where: str) -> str:
     value = _text(element, tag)
     if value is None:
-        raise EventParseError(SOURCE, f"{where}/{tag}", "missing", element.sourceline)
+        raise EventParseError(SOURCE, f"{where}/{tag}", _MISSING.get(tag, "missing"),
+                              element.sourceline)
     return value
 
 
@@ -109,11 +114,12 @@ def _event(response: etree._Element, event_id: str, occurred: datetime) -> Event
 def _kind(element: etree._Element, tag: str, where: str) -> EventKind:
     state = _child(element, tag)
     if state is None or not state.text:
-        raise EventParseError(SOURCE, f"{where}/{tag}", "missing", element.sourceline)
+        raise EventParseError(SOURCE, f"{where}/{tag}", _MISSING.get(tag, "missing"),
+                              element.sourceline)
     value = state.text.strip()
     if value == "Other":
         other = (state.get("OtherValue") or "").lower()
-        if other in EventKind.__members__.values():
+        if other in {kind.value for kind in EventKind}:
             return EventKind(other)
     elif value in B2MML_RESPONSE_EVENT:
         return B2MML_RESPONSE_EVENT[value]
@@ -225,8 +231,4 @@ def _segment_response(parent: etree._Element, event: Event, op: OperationActual)
         use = _add(actual, "MaterialUse", label if label == "Produced" else "Other")
         if label == "Scrapped":
             use.attrib["OtherValue"] = "Scrapped"
-        _add(_add_quantity(actual), "QuantityString", decimal_text(amount))
-
-
-def _add_quantity(actual: etree._Element) -> etree._Element:
-    return etree.SubElement(actual, _Q + "Quantity")
+        _add(etree.SubElement(actual, _Q + "Quantity"), "QuantityString", decimal_text(amount))

@@ -27,7 +27,8 @@ class Solution:
 
 def decode(c: Compiled, mach: list[int], seq: list[list[int]],
            objective: Objective = Objective.MAKESPAN) -> Solution | None:
-    """Earliest start of every movable op given the sequences; None if they contain a cycle."""
+    """Earliest start of every placed movable op (mach >= 0) given the sequences; None if
+    they contain a cycle. Unplaced ops (mach = -1) are ignored."""
     n = c.n
     mprev = [-1] * n
     indeg = [0] * n
@@ -48,7 +49,8 @@ def decode(c: Compiled, mach: list[int], seq: list[list[int]],
     for i in range(n):
         if mprev[i] >= 0:
             mnext[mprev[i]] = i
-    stack = [i for i in range(n) if indeg[i] == 0 and i not in fixed]
+    placed = [i for i in range(n) if i not in fixed and mach[i] >= 0]
+    stack = [i for i in placed if indeg[i] == 0]
     order: list[int] = []
     setup, family, gaps, has_setups = c.setup, c.family, c.gaps, c.has_setups
     while stack:
@@ -81,7 +83,7 @@ def decode(c: Compiled, mach: list[int], seq: list[list[int]],
             indeg[s] -= 1
             if indeg[s] == 0:
                 stack.append(s)
-    if len(order) + len(fixed) < n:
+    if len(order) < len(placed):
         return None
     return Solution(mach, seq, start, end, order, score(c, end, objective))
 

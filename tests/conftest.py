@@ -112,8 +112,19 @@ def child_env(service_env: dict[str, str], **extra: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
+def clean_broker(service_env: dict[str, str]) -> str:
+    """No messages left over from an earlier run (ours is the only user of that Redis db)."""
+    url = service_env["C2M_BROKER_URL"]
+    if url.startswith("redis://"):
+        import redis
+
+        redis.Redis.from_url(url).flushdb()
+    return url
+
+
+@pytest.fixture(scope="session")
 def celery_worker_process(
-    service_env: dict[str, str], migrated_database: str
+    service_env: dict[str, str], migrated_database: str, clean_broker: str
 ) -> Iterator[subprocess.Popen[bytes]]:
     """A real `c2m worker` process on the broker under test."""
     log_path = Path(service_env["C2M_INSTANCE_DIR"]) / "worker.log"
@@ -134,3 +145,50 @@ def celery_worker_process(
     except subprocess.TimeoutExpired:
         worker.kill()
         worker.wait()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = REPO / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """Debian's chromium driven by Playwright (its own browser download does not work here)."""
+    require(CHROMIUM.exists(), "Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture()
+def live_server(app: Flask) -> Iterator[str]:
+    """The app on a spare loopback port, in a thread of the test process."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Keep what the browser showed as a test artifact."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 
-def run_c2m(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_c2m(
+    *args: str, env: dict[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "c2m", *args],
         env={**os.environ, **env},

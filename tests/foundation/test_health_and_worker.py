@@ -17,7 +17,9 @@ def test_healthz_reports_database_and_broker_reachable(client) -> None:  # type:
     assert response.get_json() == {"status": "ok", "database": "ok", "broker": "ok"}
 
 
-def test_healthz_is_degraded_when_the_broker_is_down(settings: Settings, clean_database: str) -> None:
+def test_healthz_is_degraded_when_the_broker_is_down(
+    settings: Settings, clean_database: str
+) -> None:
     from c2m.app import create_app
 
     app = create_app(settings.with_changes(broker_url="redis://127.0.0.1:1/0"))

@@ -1,0 +1,99 @@
+"""`c2m plan-fjsp`, `c2m bench planner`, `c2m bench insertion`: thin wrappers over planner."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+def register(cli: click.Group, bench: click.Group) -> None:
+    cli.add_command(plan_fjsp_command)
+    bench.add_command(bench_planner)
+    bench.add_command(bench_insertion)
+
+
+@click.command("plan-fjsp")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--time-limit", type=float, required=True, help="Seconds of search.")
+@click.option("--seed", type=int, default=0)
+@click.option("--json", "as_json", is_flag=True)
+def plan_fjsp_command(file: str, time_limit: float, seed: int, as_json: bool) -> None:
+    """Plan a standard FJSP instance for minimum makespan."""
+    from planner import FjspFormatError, check, plan_fjsp, read_fjsp
+
+    try:
+        problem = read_fjsp(file)
+    except FjspFormatError as error:
+        raise click.ClickException(str(error)) from None
+    schedule = plan_fjsp(problem, time_limit, seed)
+    violations = check(problem, schedule)
+    rows = [{"job": a.operation_id.split(".")[0], "operation": a.operation_id,
+             "machine": a.machine_id, "start": a.start, "end": a.end}
+            for a in schedule.assignments]
+    if as_json:
+        click.echo(json.dumps({"makespan": schedule.makespan, "violations":
+                               [v.message for v in violations], "assignments": rows}))
+        return
+    click.echo(f"makespan {schedule.makespan}  violations {len(violations)}")
+    for r in rows:
+        click.echo(f"{r['job']:>5} {r['operation']:>10} {r['machine']:>4} "
+                   f"{r['start']:>6} {r['end']:>6}")
+
+
+@click.command("planner")
+@click.option("--set", "set_name", type=click.Choice(["brandimarte"]), default="brandimarte")
+@click.option("--time-limit", default="10,60", help="Comma-separated seconds per instance.")
+@click.option("--instances", default="", help="Comma-separated subset, e.g. mk01,mk10.")
+@click.option("--no-peer", is_flag=True, help="Skip the CP-SAT peer.")
+@click.option("--json", "as_json", is_flag=True)
+def bench_planner(set_name: str, time_limit: str, instances: str, no_peer: bool,
+                  as_json: bool) -> None:
+    """Our planner vs OR-Tools CP-SAT (2 workers, separate process) on mk01-mk10."""
+    from planner.bench import SETS, planner_bench
+
+    names = [n for n in instances.split(",") if n] or SETS[set_name]
+    results = []
+    for limit in (float(x) for x in time_limit.split(",")):
+        res = planner_bench(names, limit, peer=not no_peer)
+        results.append(res)
+        if not as_json:
+            _print_planner(res)
+    if as_json:
+        click.echo(json.dumps(results, indent=1))
+
+
+def _print_planner(res: dict) -> None:
+    click.echo(f"time limit {res['time_limit']} s")
+    click.echo(f"{'inst':>5} {'best':>5} {'ours':>5} {'gap%':>6} {'cpsat':>6} {'gap%':>6} viol")
+    for r in res["rows"]:
+        click.echo(f"{r['instance']:>5} {r['best_known']:>5} {r['ours']:>5} "
+                   f"{r['ours_gap']:>6.2f} {r['cpsat'] or '-':>6} "
+                   f"{r['cpsat_gap'] if r['cpsat_gap'] is not None else '-':>6} "
+                   f"{r['violations']}")
+    peer = res["mean_gap_cpsat"]
+    click.echo(f"mean gap: ours {res['mean_gap_ours']:.2f} %  cpsat "
+               f"{'-' if peer is None else f'{peer:.2f} %'}")
+
+
+@click.command("insertion")
+@click.option("--ops", type=int, default=2000)
+@click.option("--runs", type=int, default=20)
+@click.option("--json", "as_json", is_flag=True)
+def bench_insertion(ops: int, runs: int, as_json: bool) -> None:
+    """Latency of inserting a ~10-op order into a loaded schedule (vs gap-only insertion)."""
+    from planner.bench import insertion_bench
+
+    res = insertion_bench(ops, runs)
+    if as_json:
+        click.echo(json.dumps(res, indent=1))
+        return
+    click.echo(f"{res['ops']} ops, {res['runs']} insertions")
+    for name in ("ours", "gap_insertion_peer"):
+        s = res[name]
+        click.echo(f"{name:>20}: p50 {s['p50_ms']} ms  p95 {s['p95_ms']} ms  max {s['max_ms']} ms"
+                   f"  moved median {s['moved_median']} max {s['moved_max']}"
+                   f"  tardiness delta mean {s['tardiness_delta_mean']}"
+                   f"  new order late {s['new_order_late_count']}/{res['runs']}"
+                   f"  violations {s['violations']}")
+    click.echo(f"p95 ratio ours/peer: {res['p95_ratio_to_peer']}")

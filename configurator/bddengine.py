@@ -1,0 +1,98 @@
+"""Exact queries over a compiled BDD: valid domains, counts, witnesses.
+
+Every query restricts the compiled root by the chosen values (a cofactor), so answers do not
+depend on the order the choices were made in and retracting a choice is just asking again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from configurator.bddbuild import Function
+from configurator.compiler import CompiledModel
+from configurator.encoding import Variable
+
+Assignment = Mapping[str, object]
+
+
+class BddEngine:
+    name = "bdd"
+
+    def __init__(self, compiled: CompiledModel) -> None:
+        self.compiled = compiled
+        self.bdd: Any = compiled.bdd
+        self.encoding = compiled.encoding
+        self._levels = len(self.bdd.vars)
+
+    def restrict(self, assignment: Assignment) -> Function:
+        if not assignment:
+            return self.compiled.root
+        return self.bdd.let(self.encoding.cube(assignment), self.compiled.root)
+
+    def consistent(self, assignment: Assignment) -> bool:
+        return bool(self.restrict(assignment) != self.bdd.false)
+
+    def domains(self, assignment: Assignment,
+                names: Iterable[str] | None = None) -> dict[str, tuple[object, ...]]:
+        """Values of each unassigned variable that extend to a full valid configuration."""
+        restricted = self.restrict(assignment)
+        wanted = [v for v in self.encoding.variables
+                  if v.name not in assignment and (names is None or v.name in set(names))]
+        if restricted == self.bdd.false:
+            return {v.name: () for v in wanted}
+        return {v.name: self._values(restricted, v) for v in wanted}
+
+    def _values(self, u: Function, variable: Variable) -> tuple[object, ...]:
+        codes: list[int] = []
+        self._walk_codes(u, variable.bits, 0, 0, codes)
+        return tuple(variable.values[c] for c in codes if c < len(variable.values))
+
+    def _walk_codes(self, u: Function, bits: tuple[str, ...], depth: int, code: int,
+                    out: list[int]) -> None:
+        if u == self.bdd.false:
+            return
+        if depth == len(bits):
+            out.append(code)
+            return
+        for bit in (False, True):
+            child = self.bdd.let({bits[depth]: bit}, u)
+            self._walk_codes(child, bits, depth + 1, code * 2 + bit, out)
+
+    def count(self, assignment: Assignment) -> int:
+        """Exact number of complete valid configurations extending ``assignment``."""
+        restricted = self.restrict(assignment)
+        fixed = sum(self.encoding[name].width for name in assignment)
+        return count_models(restricted, self._levels) >> fixed
+
+    def witness(self, assignment: Assignment) -> dict[str, object] | None:
+        restricted = self.restrict(assignment)
+        if restricted == self.bdd.false:
+            return None
+        bits = self.bdd.pick(restricted) or {}
+        values = self.encoding.decode({**self.encoding.cube(assignment), **bits})
+        return values
+
+    def allows(self, restricted: Function, name: str, value: object) -> Function:
+        return self.bdd.let(self.encoding.bits_of(name, value), restricted)
+
+
+def count_models(u: Function, levels: int) -> int:
+    """Models of ``u`` over all ``levels`` variables, as an exact integer (CUDD's is a float)."""
+    memo: dict[int, int] = {}
+
+    def below(node: Function) -> int:  # models over the variables at and below node's level
+        if node.var is None:
+            return 1 if node == node.bdd.true else 0
+        key = int(node)
+        if key not in memo:
+            low, high = (node.low, node.high) if not node.negated else (~node.low, ~node.high)
+            memo[key] = sum(below(child) << (_level(child, levels) - node.level - 1)
+                            for child in (low, high))
+        return memo[key]
+
+    return below(u) << _level(u, levels)
+
+
+def _level(node: Function, levels: int) -> int:
+    return levels if node.var is None else int(node.level)

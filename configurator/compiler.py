@@ -1,0 +1,135 @@
+"""Compiling a Problem into one BDD (CUDD), with an on-disk cache keyed by content hash."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dd.cudd as cudd
+
+from configurator.bddbuild import BddBuilder, Function
+from configurator.encoding import Encoding
+from configurator.errors import CompileError
+from configurator.problem import ConstraintSpec, Problem
+
+CACHE_FORMAT = "c2m-bdd-1"
+ROOT = "__root__"
+
+
+@dataclass
+class CompiledModel:
+    problem: Problem
+    encoding: Encoding
+    bdd: Any
+    root: Function
+    constraints: dict[str, Function]  # each constraint alone (for explanations and SAT)
+    seconds: float
+    from_cache: bool
+
+    @property
+    def node_count(self) -> int:
+        return int(self.root.dag_size)
+
+
+def cache_dir() -> Path:
+    configured = os.environ.get("C2M_CACHE_DIR")
+    base = Path(configured) if configured else Path.home() / ".cache" / "c2m"
+    return base / "bdd"
+
+
+def new_manager(encoding: Encoding) -> Any:
+    bdd = cudd.BDD()
+    bdd.declare(*encoding.all_bits)
+    return bdd
+
+
+def build_constraints(problem: Problem, bdd: Any, encoding: Encoding) -> dict[str, Function]:
+    builder = BddBuilder(bdd, encoding, problem.attributes)
+    return {spec.id: constraint_bdd(builder, spec) for spec in problem.constraints}
+
+
+def constraint_bdd(builder: BddBuilder, spec: ConstraintSpec) -> Function:
+    if spec.rows is not None:
+        allowed = builder.table(spec.scope, spec.rows)
+        return ~allowed if spec.forbidden else allowed
+    assert spec.formula is not None
+    return builder.build(spec.formula, f"constraint {spec.id!r}")
+
+
+def domains_bdd(bdd: Any, encoding: Encoding) -> Function:
+    builder = BddBuilder(bdd, encoding, {})
+    result = bdd.true
+    for variable in encoding.variables:
+        if len(variable.values) != 1 << variable.width:
+            result &= builder.domain(variable)
+    return result
+
+
+def compile_problem(problem: Problem, *, budget_seconds: float = 60.0,
+                    use_cache: bool = True) -> CompiledModel:
+    """The conjunction of all constraints; CompileError when it exceeds the time budget."""
+    encoding = Encoding.of(problem.domains)
+    path = cache_dir() / f"{problem.fingerprint}.json"
+    if use_cache and problem.fingerprint and path.exists():
+        loaded = _load(problem, encoding, path)
+        if loaded is not None:
+            return loaded
+    started = time.perf_counter()
+    bdd = new_manager(encoding)
+    bdd.configure(reordering=True)
+    constraints = build_constraints(problem, bdd, encoding)
+    root = _conjoin(problem, encoding, bdd, constraints, started + budget_seconds)
+    bdd.reorder()
+    bdd.configure(reordering=False)  # a fixed order keeps query times predictable
+    compiled = CompiledModel(problem, encoding, bdd, root, constraints,
+                             time.perf_counter() - started, from_cache=False)
+    if use_cache and problem.fingerprint:
+        _save(compiled, path)
+    return compiled
+
+
+def _conjoin(problem: Problem, encoding: Encoding, bdd: Any, constraints: dict[str, Function],
+             deadline: float) -> Function:
+    position = {v.name: v.index for v in encoding.variables}
+    ordered = sorted(problem.constraints,
+                     key=lambda s: (max((position[n] for n in s.scope), default=0), s.id))
+    root = domains_bdd(bdd, encoding)
+    for spec in ordered:
+        root &= constraints[spec.id]
+        if time.perf_counter() > deadline:
+            raise CompileError(f"model {problem.name!r} did not compile within the budget")
+    return root
+
+
+def _save(compiled: CompiledModel, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".{os.getpid()}.tmp.json")
+    roots = {ROOT: compiled.root, **{f"c:{k}": v for k, v in compiled.constraints.items()}}
+    compiled.bdd.dump(str(temporary), roots)
+    meta = {"format": CACHE_FORMAT, "seconds": compiled.seconds,
+            "order": [compiled.bdd.var_at_level(i) for i in range(len(compiled.bdd.vars))]}
+    temporary.with_suffix(".meta").write_text(json.dumps(meta))
+    os.replace(temporary.with_suffix(".meta"), path.with_suffix(".meta"))
+    os.replace(temporary, path)
+
+
+def _load(problem: Problem, encoding: Encoding, path: Path) -> CompiledModel | None:
+    started = time.perf_counter()
+    try:
+        meta = json.loads(path.with_suffix(".meta").read_text())
+        if meta.get("format") != CACHE_FORMAT:
+            return None
+        bdd = cudd.BDD()
+        bdd.declare(*meta["order"])
+        roots = bdd.load(str(path))
+    except (OSError, ValueError, KeyError):
+        return None  # a damaged cache entry is simply rebuilt
+    constraints = {k[2:]: v for k, v in roots.items() if k.startswith("c:")}
+    if ROOT not in roots or set(constraints) != {s.id for s in problem.constraints}:
+        return None
+    return CompiledModel(problem, encoding, bdd, roots[ROOT], constraints,
+                         time.perf_counter() - started, from_cache=True)

@@ -1,0 +1,175 @@
+"""The reference MES simulator's memory: fault switches, what it received, and the rule that
+gives exactly one effect per work order whatever the network does."""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from mes_bridge.sim_intake import ReceivedWorkOrder
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Switches; rates are probabilities per request (or per callback), drawn from a seeded RNG.
+
+    `error_first`/`throttle_first` answer the first N attempts of each idempotency key with
+    503/429, which makes "fails, then succeeds on retry" deterministic.
+    """
+
+    down: bool = False  # drop every work-order connection without an answer
+    slow_seconds: float = 0.0  # apply the order, then answer this much later
+    error_rate: float = 0.0  # 503 before applying
+    error_first: int = 0
+    throttle_rate: float = 0.0  # 429 + Retry-After before applying
+    throttle_first: int = 0
+    retry_after: int = 1
+    reject_ids: tuple[str, ...] = ()  # work orders answered with reject_status
+    reject_rate: float = 0.0
+    reject_status: int = 422
+    duplicate_rate: float = 0.0  # callbacks sent twice (same event id)
+    shuffle_window: float = 0.0  # callbacks delayed by up to this many seconds: reordered
+    callback_format: str = "json"  # or "xml" (SyncOperationsPerformance)
+    scrap_rate: float = 0.0  # probability that one unit of an operation is scrapped
+
+    def updated(self, changes: dict[str, Any]) -> Faults:
+        known = {f.name: f for f in fields(self)}
+        unknown = sorted(set(changes) - set(known))
+        if unknown:
+            raise ValueError(f"unknown fault switch(es): {', '.join(unknown)}")
+        clean = {k: tuple(v) if k == "reject_ids" else v for k, v in changes.items()}
+        return replace(self, **clean)
+
+
+@dataclass
+class WorkOrderRecord:
+    work_order_id: str
+    sequence: int
+    format: str
+    keys: list[str] = field(default_factory=list)
+    effects: int = 0
+    status: str = "received"
+    rejected: str | None = None
+
+
+class Verdict:
+    """Names of the intake outcomes (plain strings keep the JSON state readable)."""
+
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
+class SimState:
+    """Thread-safe; every public method takes the lock once."""
+
+    def __init__(self, faults: Faults, seed: int | None) -> None:
+        self._lock = threading.Lock()
+        self.faults = faults
+        self.rng = random.Random(seed)
+        self.attempts: dict[str, int] = {}
+        self.answers: dict[str, tuple[int, dict[str, Any]]] = {}  # key -> stored response
+        self.duplicates: dict[str, int] = {}
+        self.work_orders: dict[str, WorkOrderRecord] = {}
+        self.injected: dict[str, int] = {"dropped": 0, "503": 0, "429": 0, "slow": 0}
+        self.requests = 0
+        self.callbacks: dict[str, int] = {"sent": 0, "duplicated": 0, "failed": 0}
+
+    def set_faults(self, changes: dict[str, Any]) -> Faults:
+        with self._lock:
+            self.faults = self.faults.updated(changes)
+            return self.faults
+
+    def draw(self, probability: float) -> bool:
+        with self._lock:
+            return probability > 0 and self.rng.random() < probability
+
+    def uniform(self, low: float, high: float) -> float:
+        with self._lock:
+            return self.rng.uniform(low, high)
+
+    def count(self, bucket: str, name: str) -> None:
+        with self._lock:
+            target = self.injected if bucket == "injected" else self.callbacks
+            target[name] = target.get(name, 0) + 1
+
+    def pre_apply_fault(self, key: str) -> int | None:
+        """503 or 429 if a fault fires for this attempt, before anything is applied."""
+        with self._lock:
+            self.requests += 1
+            attempt = self.attempts[key] = self.attempts.get(key, 0) + 1
+            f = self.faults
+            if key in self.answers:
+                return None  # a repeat of something already applied is answered from memory
+            if attempt <= f.error_first or (f.error_rate and self.rng.random() < f.error_rate):
+                self.injected["503"] += 1
+                return 503
+            if attempt <= f.error_first + f.throttle_first or (
+                    f.throttle_rate and self.rng.random() < f.throttle_rate):
+                self.injected["429"] += 1
+                return 429
+            return None
+
+    def intake(self, key: str, order: ReceivedWorkOrder) -> tuple[str, int, dict[str, Any]]:
+        """Apply once per idempotency key; a repeat gets the stored answer and is counted.
+
+        A second key for the same work order and sequence is counted as a second effect:
+        that is the bug "exactly one effect" tests are there to catch.
+        """
+        with self._lock:
+            if key in self.answers:
+                self.duplicates[key] = self.duplicates.get(key, 0) + 1
+                status, body = self.answers[key]
+                return Verdict.DUPLICATE, status, body
+            record = self._record(order)
+            record.keys.append(key)
+            reason = self._rejection(order)
+            if reason:
+                record.rejected, record.status = reason, "rejected"
+                answer = (self.faults.reject_status, {"status": "rejected", "reason": reason,
+                                                      "work_order_id": order.work_order_id})
+                self.answers[key] = answer
+                return Verdict.REJECTED, *answer
+            record.effects += 1
+            answer = (202, {"status": "accepted", "work_order_id": order.work_order_id,
+                            "idempotency_key": key})
+            self.answers[key] = answer
+            return Verdict.APPLIED, *answer
+
+    def _record(self, order: ReceivedWorkOrder) -> WorkOrderRecord:
+        name = f"{order.work_order_id}@{order.sequence}"
+        if name not in self.work_orders:
+            self.work_orders[name] = WorkOrderRecord(order.work_order_id, order.sequence,
+                                                     order.format)
+        return self.work_orders[name]
+
+    def _rejection(self, order: ReceivedWorkOrder) -> str | None:
+        if order.work_order_id in self.faults.reject_ids:
+            return f"work order {order.work_order_id} is on the simulator's reject list"
+        if self.faults.reject_rate and self.rng.random() < self.faults.reject_rate:
+            return "simulated rejection (reject_rate)"
+        return None
+
+    def set_status(self, work_order_id: str, sequence: int, status: str) -> None:
+        with self._lock:
+            record = self.work_orders.get(f"{work_order_id}@{sequence}")
+            if record is not None:
+                record.status = status
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            effects: dict[str, int] = {}
+            for record in self.work_orders.values():
+                effects[record.work_order_id] = effects.get(record.work_order_id, 0) + \
+                    record.effects
+            return {
+                "requests": self.requests, "faults": asdict(self.faults),
+                "work_orders": {name: asdict(r) for name, r in self.work_orders.items()},
+                "effects": effects,
+                "duplicates": dict(self.duplicates),
+                "duplicates_total": sum(self.duplicates.values()),
+                "attempts": dict(self.attempts), "injected": dict(self.injected),
+                "callbacks": dict(self.callbacks),
+            }

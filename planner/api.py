@@ -1,0 +1,158 @@
+"""Public planner API: plain data in, plain data out."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from planner.compile import Compiled, compile_problem
+from planner.decode import Solution, decode
+from planner.insertion import insert_ops
+from planner.model import (
+    Assignment, InsertionResult, Machine, Minutes, Move, Objective, Operation, Order,
+    PlanningError, Problem, Promise, Schedule, Status, Window,
+)
+from planner.solve import from_schedule, optimise, to_schedule
+
+
+def plan_fjsp(problem: Problem, time_limit: float = 10.0, seed: int = 0) -> Schedule:
+    """Minimum-makespan plan from scratch (no existing work)."""
+    c = compile_problem(problem)
+    return to_schedule(c, optimise(c, Objective.MAKESPAN, time_limit, seed))
+
+
+def split_fixed(schedule: Schedule, frozen_until: Minutes) -> list[Assignment]:
+    """Done, running and frozen work, plus movable work starting inside the frozen horizon."""
+    return [a if a.fixed else replace(a, status=Status.FROZEN)
+            for a in schedule.assignments if a.fixed or a.start < frozen_until]
+
+
+def reoptimise(problem: Problem, schedule: Schedule, frozen_until: Minutes,
+               objective: Objective = Objective.WEIGHTED_TARDINESS, time_limit: float = 30.0,
+               seed: int = 0) -> Schedule:
+    """Full re-plan of all movable work after the frozen horizon; fixed work stays put."""
+    fixed = split_fixed(schedule, frozen_until)
+    c = compile_problem(problem, fixed, not_before=frozen_until)
+    initial = _decode_existing(c, schedule, objective)
+    if initial is not None and any(initial.mach[i] < 0 for i in range(c.n) if i not in c.fixed):
+        initial = None  # the schedule does not cover every operation: start from scratch
+    sol = optimise(c, objective, time_limit, seed, initial)
+    return to_schedule(c, sol, {a.operation_id: a.status for a in fixed})
+
+
+def _decode_existing(c: Compiled, schedule: Schedule, objective: Objective) -> Solution | None:
+    mach, seq = from_schedule(c, schedule)
+    return decode(c, mach, seq, objective)
+
+
+def insert_orders(problem: Problem, schedule: Schedule, new_orders: tuple[Order, ...],
+                  new_operations: tuple[Operation, ...], frozen_until: Minutes,
+                  ) -> InsertionResult:
+    """Add orders to a live plan: fixed work untouched, movable work only pushed right as
+    needed, and first of all no other order made later than it already was."""
+    fixed = split_fixed(schedule, frozen_until)
+    merged = Problem(problem.machines, problem.orders + tuple(new_orders),
+                     problem.operations + tuple(new_operations), problem.setups)
+    planned = {a.operation_id: a.start for a in schedule.assignments if not a.fixed}
+    c = compile_problem(merged, fixed, not_before=None, earliest=planned)
+    _not_before(c, {op.id for op in new_operations}, frozen_until)
+    base = _decode_existing(c, schedule, Objective.WEIGHTED_TARDINESS)
+    if base is None:
+        raise PlanningError("the existing schedule is inconsistent (cyclic machine order)")
+    new_ix = [i for i, op_id in enumerate(c.op_ids) if op_id in {o.id for o in new_operations}]
+    existing = {i for i in range(c.n) if c.op_ids[i] in planned and i not in c.fixed}
+    try:
+        sol = insert_ops(c, base, new_ix, existing)
+    except ValueError as error:
+        raise PlanningError(str(error)) from None
+    statuses = {a.operation_id: a.status for a in fixed}
+    new = to_schedule(c, sol, statuses)
+    old_problem_kpi = weighted_tardiness(problem, schedule)
+    return InsertionResult(new, diff(schedule, new), old_problem_kpi,
+                           weighted_tardiness(merged, new))
+
+
+def _not_before(c: Compiled, op_ids: set[str], t: Minutes) -> None:
+    for i, op_id in enumerate(c.op_ids):
+        if op_id in op_ids:
+            c.earliest[i] = max(c.earliest[i], t)
+
+
+def promise(problem: Problem, schedule: Schedule, order: Order,
+            operations: tuple[Operation, ...], frozen_until: Minutes) -> Promise:
+    """Earliest completion a hypothetical order would get; commits nothing (pure function)."""
+    result = insert_orders(problem, schedule, (order,), operations, frozen_until)
+    ids = {op.id for op in operations}
+    done = max(a.end for a in result.schedule.assignments if a.operation_id in ids)
+    return Promise(order.id, done, done <= order.due)
+
+
+def reschedule_after(problem: Problem, schedule: Schedule, now: Minutes,
+                     breakdown: tuple[str, Window] | None = None,
+                     late: tuple[tuple[str, Minutes], ...] = (),
+                     objective: Objective = Objective.WEIGHTED_TARDINESS,
+                     time_limit: float = 10.0, seed: int = 0) -> Schedule:
+    """Repair after a machine breakdown (machine id, downtime window) or ops running late
+    (operation id, new expected end). Work interrupted by the breakdown restarts after it."""
+    machines = problem.machines
+    stopped: set[str] = set()
+    if breakdown is not None:
+        mid, down = breakdown
+        if mid not in {m.id for m in machines}:
+            raise PlanningError(f"breakdown of unknown machine {mid!r}")
+        machines = tuple(replace(m, downtime=m.downtime + (down,)) if m.id == mid else m
+                         for m in machines)
+        stopped = {a.operation_id for a in schedule.assignments
+                   if a.machine_id == mid and a.status is Status.RUNNING
+                   and a.start < down.end and a.end > down.start}
+    new_end = dict(late)
+    kept = tuple(
+        replace(a, status=Status.MOVABLE) if a.operation_id in stopped
+        else replace(a, end=max(a.end, new_end.get(a.operation_id, a.end)))
+        for a in schedule.assignments)
+    repaired = Problem(machines, problem.orders, _stretched(problem, kept, new_end),
+                       problem.setups)
+    return reoptimise(repaired, Schedule(kept), now, objective, time_limit, seed)
+
+
+def _stretched(problem: Problem, kept: tuple[Assignment, ...],
+               new_end: dict[str, Minutes]) -> tuple[Operation, ...]:
+    """A running op that overruns takes longer on its machine; its duration follows."""
+    where = {a.operation_id: a for a in kept}
+    out = []
+    for op in problem.operations:
+        a = where.get(op.id)
+        if a is not None and op.id in new_end:
+            op = replace(op, durations=tuple((m, a.end - a.start if m == a.machine_id else d)
+                                             for m, d in op.durations))
+        out.append(op)
+    return tuple(out)
+
+
+def diff(old: Schedule, new: Schedule) -> tuple[Move, ...]:
+    """Operations present in both whose machine or start changed."""
+    before = old.by_operation()
+    out = []
+    for a in new.assignments:
+        b = before.get(a.operation_id)
+        if b is not None and (b.machine_id, b.start) != (a.machine_id, a.start):
+            out.append(Move(a.operation_id, b.machine_id, a.machine_id, b.start, a.start))
+    return tuple(out)
+
+
+def weighted_tardiness(problem: Problem, schedule: Schedule) -> float:
+    done = _completions(problem, schedule)
+    return sum(max(0, done[o.id] - o.due) * o.weight for o in problem.orders if o.id in done)
+
+
+def _completions(problem: Problem, schedule: Schedule) -> dict[str, Minutes]:
+    order_of = {op.id: op.order_id for op in problem.operations}
+    done: dict[str, Minutes] = {}
+    for a in schedule.assignments:
+        k = order_of.get(a.operation_id)
+        if k is not None:
+            done[k] = max(done.get(k, a.end), a.end)
+    return done
+
+
+__all__ = ["Machine", "diff", "insert_orders", "plan_fjsp", "promise", "reoptimise",
+           "reschedule_after", "split_fixed", "weighted_tardiness"]

@@ -1,0 +1,116 @@
+"""Benchmarks (never run by tests): Brandimarte vs CP-SAT, and order-insertion latency."""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from planner.api import insert_orders, plan_fjsp
+from planner.checker import check
+from planner.compile import compile_problem
+from planner.decode import construct
+from planner.fjsp import read_fjsp
+from planner.model import Objective, Order, Problem, Schedule, Status
+from planner.solve import to_schedule
+from planner.synthetic import DAY, loaded_line, order_ops
+
+FJSP_DIR = Path("/work/shared/benchmarks/fjsp")
+SETS = {"brandimarte": [f"mk{k:02d}" for k in range(1, 11)]}
+
+
+def best_known(folder: Path) -> dict[str, int]:
+    data = json.loads((folder / "bounds_overrides.json").read_text())
+    return {r["name"]: r["upper"] for r in data["instances"]}
+
+
+def cpsat(path: Path, seconds: float, workers: int = 2) -> int | None:
+    out = subprocess.run([sys.executable, "-m", "planner.bench_cpsat", str(path), str(seconds),
+                          str(workers)], capture_output=True, text=True, timeout=seconds + 120)
+    if out.returncode != 0:
+        raise RuntimeError(f"CP-SAT subprocess failed: {out.stderr.strip()[-400:]}")
+    return json.loads(out.stdout)["makespan"]
+
+
+def planner_bench(names: list[str], limit: float, folder: Path = FJSP_DIR,
+                  peer: bool = True, seed: int = 0) -> dict:
+    ubs = best_known(folder)
+    rows = []
+    for name in names:
+        path = folder / "brandimarte" / f"{name}.txt"
+        problem = read_fjsp(path)
+        t = time.perf_counter()
+        schedule = plan_fjsp(problem, limit, seed)
+        took = time.perf_counter() - t
+        violations = check(problem, schedule)
+        ours = schedule.makespan
+        theirs = cpsat(path, limit) if peer else None
+        rows.append({"instance": name, "best_known": ubs[name], "ours": ours,
+                     "ours_gap": _gap(ours, ubs[name]), "ours_seconds": round(took, 2),
+                     "violations": len(violations), "cpsat": theirs,
+                     "cpsat_gap": _gap(theirs, ubs[name]) if theirs else None})
+    return {"time_limit": limit, "rows": rows,
+            "mean_gap_ours": statistics.mean(r["ours_gap"] for r in rows),
+            "mean_gap_cpsat": statistics.mean(r["cpsat_gap"] for r in rows if r["cpsat_gap"]
+                                              is not None) if peer else None}
+
+
+def _gap(value: int, ub: int) -> float:
+    return round(100.0 * (value - ub) / ub, 2)
+
+
+def loaded_schedule(total_ops: int, seed: int = 0) -> tuple[Problem, Schedule]:
+    problem = loaded_line(total_ops, seed)
+    c = compile_problem(problem)
+    sol = construct(c, random.Random(seed), "due", Objective.WEIGHTED_TARDINESS)
+    assert sol is not None
+    return problem, to_schedule(c, sol)
+
+
+def insertion_bench(total_ops: int, runs: int = 20, seed: int = 0) -> dict:
+    problem, schedule = loaded_schedule(total_ops, seed)
+    frozen_until = 2 * DAY
+    frozen_all = Schedule(tuple(a if a.fixed else a.__class__(a.operation_id, a.machine_id,
+                                                             a.start, a.end, Status.FROZEN)
+                                for a in schedule.assignments))
+    rng = random.Random(seed + 1)
+    ours, gap_only = [], []
+    for k in range(runs):
+        order = Order(f"new{k}", frozen_until, frozen_until + rng.randint(3, 8) * DAY, 2.0)
+        ops = order_ops(rng, order.id, 10)
+        ours.append(_timed_insert(problem, schedule, order, ops, frozen_until))
+        gap_only.append(_timed_insert(problem, frozen_all, order, ops, frozen_until))
+    return {"ops": len(problem.operations), "runs": runs,
+            "ours": _summary(ours), "gap_insertion_peer": _summary(gap_only),
+            "p95_ratio_to_peer": round(_summary(ours)["p95_ms"]
+                                       / max(_summary(gap_only)["p95_ms"], 1e-9), 2)}
+
+
+def _timed_insert(problem: Problem, schedule: Schedule, order: Order, ops: tuple,
+                  frozen_until: int) -> dict:
+    t = time.perf_counter()
+    result = insert_orders(problem, schedule, (order,), ops, frozen_until)
+    ms = 1000 * (time.perf_counter() - t)
+    merged = Problem(problem.machines, problem.orders + (order,), problem.operations + ops,
+                     problem.setups)
+    fixed = [a for a in schedule.assignments if a.fixed or a.start < frozen_until]
+    violations = check(merged, result.schedule, fixed)
+    done = max(a.end for a in result.schedule.assignments if a.operation_id.startswith(order.id))
+    return {"ms": ms, "moved": len(result.moved), "delta": result.tardiness_delta,
+            "violations": len(violations), "new_late": max(0, done - order.due)}
+
+
+def _summary(rows: list[dict]) -> dict:
+    ms = sorted(r["ms"] for r in rows)
+    return {"p50_ms": round(statistics.median(ms), 1),
+            "p95_ms": round(ms[min(len(ms) - 1, int(0.95 * len(ms)))], 1),
+            "max_ms": round(ms[-1], 1),
+            "moved_median": statistics.median(r["moved"] for r in rows),
+            "moved_max": max(r["moved"] for r in rows),
+            "tardiness_delta_mean": round(statistics.mean(r["delta"] for r in rows), 1),
+            "new_order_late_count": sum(1 for r in rows if r["new_late"] > 0),
+            "violations": sum(r["violations"] for r in rows)}

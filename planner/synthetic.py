@@ -1,0 +1,60 @@
+"""A seeded synthetic flexible line (calendars, setups, join DAGs) for tests and benchmarks."""
+
+from __future__ import annotations
+
+import random
+
+from planner.model import Machine, Operation, Order, Problem, Window
+
+DAY = 24 * 60
+
+
+def shifts(days: int) -> tuple[Window, ...]:
+    """Two shifts a day, 06:00-22:00 with a break at 14:00-14:30."""
+    out = []
+    for d in range(days):
+        out += [Window(d * DAY + 360, d * DAY + 840), Window(d * DAY + 870, d * DAY + 1320)]
+    return tuple(out)
+
+
+def line(machines: int = 10, days: int = 60) -> tuple[tuple[Machine, ...], tuple]:
+    ms = tuple(Machine(f"m{k}", shifts(days)) for k in range(machines))
+    fams = ("oak", "walnut", "white")
+    setups = tuple(((a, b), 0 if a == b else 15 + 5 * (i + j))
+                   for i, a in enumerate(fams) for j, b in enumerate(fams))
+    return ms, setups
+
+
+def order_ops(rng: random.Random, order_id: str, machines: int) -> tuple[Operation, ...]:
+    """Two sub-assembly branches of four ops that join into two assembly ops."""
+    fam = rng.choice(("oak", "walnut", "white"))
+    ops: list[Operation] = []
+
+    def op(name: str, preds: tuple[str, ...]) -> str:
+        elig = rng.sample(range(machines), rng.randint(1, 3))
+        durations = tuple((f"m{m}", rng.randint(20, 90)) for m in sorted(elig))
+        ops.append(Operation(f"{order_id}.{name}", order_id, durations, preds, fam))
+        return f"{order_id}.{name}"
+
+    a = op("a1", ())
+    b = op("b1", ())
+    for k in range(2, 5):
+        a = op(f"a{k}", (a,))
+        b = op(f"b{k}", (b,))
+    j = op("join", (a, b))
+    op("pack", (j,))
+    return tuple(ops)
+
+
+def loaded_line(total_ops: int, seed: int = 0, machines: int = 10) -> Problem:
+    rng = random.Random(seed)
+    orders, ops = [], []
+    n_orders = max(1, total_ops // 10)
+    days = max(10, n_orders // 3)
+    ms, setups = line(machines, days * 3)
+    for k in range(n_orders):
+        release = DAY * (k * days // (2 * n_orders))
+        orders.append(Order(f"o{k}", release, release + rng.randint(4, 10) * DAY,
+                            rng.choice((1.0, 2.0))))
+        ops += order_ops(rng, f"o{k}", machines)
+    return Problem(ms, tuple(orders), tuple(ops), setups)
