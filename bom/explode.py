@@ -34,7 +34,11 @@ class CutPiece:
 
 @dataclass(frozen=True)
 class ExplodedLine:
-    """One node of the as-configured BOM; phantoms are blown through and named in `via`."""
+    """One node of the as-configured BOM.
+
+    Phantoms are blown through: their lines sit directly under the parent, and `via` names the
+    phantom reference lines they came through (also part of `path`).
+    """
 
     line: str
     path: str
@@ -105,8 +109,10 @@ def _expand(bom: Bom, items: ItemMaster, assembly: Assembly, multiplier: Decimal
             count = multiplier * _count(bom, line, env)
             inner = _bound(line, env)
             if sub.phantom:
-                result.extend(_expand(bom, items, sub, count, path, level,
-                                      (*via, sub.id), inner))
+                # The phantom's reference stays in the path, so paths are unique and a phantom
+                # used twice under one parent keeps its lines apart.
+                result.extend(_expand(bom, items, sub, count, f"{path}/{line.id}", level,
+                                      (*via, line.id), inner))
             else:
                 result.append(_sub_assembly(bom, items, line, sub, count, multiplier, path,
                                             level, via, inner))

@@ -28,15 +28,19 @@ def create_app(settings: Settings | None = None) -> Flask:
     engine = make_engine(settings.database_url)
     app.extensions["c2m.engine"] = engine
     app.extensions["c2m.sessions"] = make_session_factory(engine)
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
     celery_init_app(app, settings)
-    _register_blueprints(app)
+    _register_blueprints(app, csrf)
     return app
 
 
-def _register_blueprints(app: Flask) -> None:
-    from c2m.web import errors, health, shop
+def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
+    from c2m.web import api, errors, health, shop
 
     errors.register(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(shop.blueprint)
+    # JSON APIs: browsers cannot send application/json cross-site without a CORS preflight,
+    # and MES clients authenticate with bearer tokens, so form CSRF tokens do not apply.
+    csrf.exempt(api.blueprint)
+    app.register_blueprint(api.blueprint)

@@ -17,6 +17,7 @@ from c2m.settings import Settings
 # it is still running (DESIGN.md: task limits below the broker's visibility timeout).
 VISIBILITY_TIMEOUT_S = 3600
 TASK_TIME_LIMIT_S = 900
+SWEEP_EVERY_S = 15.0
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
@@ -33,6 +34,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT_S},
         "worker_hijack_root_logger": False,
         "include": ["c2m.tasks"],
+        "beat_schedule_filename": str(settings.instance_dir / "celerybeat-schedule"),
+        "beat_schedule": {
+            "sweep": {"task": "c2m.sweep", "schedule": SWEEP_EVERY_S},
+        },
     }
     if settings.embedded_broker:
         config["broker_url"] = settings.broker_url.removeprefix(EMBEDDED_PREFIX)

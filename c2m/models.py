@@ -6,9 +6,21 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Enum, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from mes_bridge.lifecycle import WorkOrderState
 
 
 def utc_now() -> datetime:
@@ -74,3 +86,197 @@ class BackgroundJob(Base):
     message: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+def _enum(kind: type[enum.Enum]) -> Enum:
+    """Enums stored by value as plain strings, readable in SQL and portable across databases."""
+    return Enum(kind, native_enum=False, length=24, values_callable=_enum_values)
+
+
+def _enum_values(members: type[enum.Enum]) -> list[str]:
+    return [member.value for member in members]
+
+
+class Order(Base):
+    """A customer's order. `status` follows the lifecycle of DESIGN.md (checked in mes_bridge)."""
+
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[WorkOrderState] = mapped_column(_enum(WorkOrderState))
+    customer_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(50))
+    address: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    total_price: Mapped[str] = mapped_column(String(32))  # Decimal as text, exact everywhere
+    promised_at: Mapped[datetime | None] = mapped_column(default=None)
+    tracking_token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    lines: Mapped[list[OrderLine]] = relationship(back_populates="order", order_by="OrderLine.id")
+
+
+class OrderLine(Base):
+    """One configured product; its snapshots never change once the order is placed."""
+
+    __tablename__ = "order_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    product_model_id: Mapped[int] = mapped_column(ForeignKey("product_models.id"))
+    model: Mapped[str] = mapped_column(String(64))
+    model_version: Mapped[str] = mapped_column(String(32))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    choices: Mapped[dict[str, Any]] = mapped_column(JSON)
+    price: Mapped[dict[str, Any]] = mapped_column(JSON)
+    bom: Mapped[dict[str, Any]] = mapped_column(JSON)
+    routing: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+
+class PlanRunStatus(enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class PlanRun(Base):
+    """A schedule version. Exactly one succeeded run is current; a failed run changes nothing."""
+
+    __tablename__ = "plan_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))  # insert | replan | breakdown
+    status: Mapped[PlanRunStatus] = mapped_column(_enum(PlanRunStatus))
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("plan_runs.id"), default=None)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("background_jobs.id"), default=None)
+    origin: Mapped[datetime] = mapped_column()  # minute 0 of the planner's time axis
+    frozen_until: Mapped[datetime] = mapped_column()
+    is_current: Mapped[bool] = mapped_column(default=False)
+    kpis: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    moves: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    released_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class PlannedOperation(Base):
+    """An assignment of one operation of one order line to a machine and a time window."""
+
+    __tablename__ = "planned_operations"
+    __table_args__ = (UniqueConstraint("plan_run_id", "operation_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_run_id: Mapped[int] = mapped_column(ForeignKey("plan_runs.id"), index=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"), index=True)
+    operation_key: Mapped[str] = mapped_column(String(120))  # "<line id>/<operation id>"
+    operation_id: Mapped[str] = mapped_column(String(80))
+    machine: Mapped[str] = mapped_column(String(64))
+    start: Mapped[datetime] = mapped_column()
+    end: Mapped[datetime] = mapped_column()
+    setup_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    fixed: Mapped[bool] = mapped_column(default=False)
+
+
+class WorkOrder(Base):
+    """What the MES receives for one order line; `payload` is the released snapshot."""
+
+    __tablename__ = "work_orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"), index=True)
+    plan_run_id: Mapped[int] = mapped_column(ForeignKey("plan_runs.id"))
+    state: Mapped[WorkOrderState] = mapped_column(_enum(WorkOrderState))
+    last_sequence_out: Mapped[int] = mapped_column(Integer, default=0)
+    last_sequence_in: Mapped[int] = mapped_column(Integer, default=0)
+    quantity_good: Mapped[int] = mapped_column(Integer, default=0)
+    quantity_scrap: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    released_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class OutboxStatus(enum.Enum):
+    PENDING = "pending"
+    IN_FLIGHT = "in_flight"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+
+
+class OutboxMessage(Base):
+    """A message to the MES, written in the transaction that decided to send it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("work_order_id", "sequence"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # idempotency key = BODID
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(24))  # release | cancel
+    format: Mapped[str] = mapped_column(String(16))  # json | b2mml
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    delivered_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class MesEvent(Base):
+    """A status event from the MES, kept once per webhook id (duplicates are dropped)."""
+
+    __tablename__ = "mes_events"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(24))
+    occurred_at: Mapped[datetime] = mapped_column()
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    applied: Mapped[bool] = mapped_column(default=False)
+    received_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class ApiClient(Base):
+    """An MES client: a token (stored hashed) with scopes such as `pull` and `events`."""
+
+    __tablename__ = "api_clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    scopes: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))  # planner | admin
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class Unit(Base):
+    """A produced unit with its resolvable identifier (标识解析): /u/<code>."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    serial: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)

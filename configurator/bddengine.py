@@ -11,6 +11,7 @@ from typing import Any
 
 from configurator.bddbuild import Function
 from configurator.compiler import CompiledModel
+from configurator.blocks import BlockLayout
 from configurator.encoding import Variable
 
 Assignment = Mapping[str, object]
@@ -24,6 +25,8 @@ class BddEngine:
         self.bdd: Any = compiled.bdd
         self.encoding = compiled.encoding
         self._levels = len(self.bdd.vars)
+        self._layout = BlockLayout(self.bdd, self.encoding)
+        self._mask_cache: tuple[int, list[int]] | None = None
 
     def restrict(self, assignment: Assignment) -> Function:
         if not assignment:
@@ -44,20 +47,14 @@ class BddEngine:
         return {v.name: self._values(restricted, v) for v in wanted}
 
     def _values(self, u: Function, variable: Variable) -> tuple[object, ...]:
-        codes: list[int] = []
-        self._walk_codes(u, variable.bits, 0, 0, codes)
-        return tuple(variable.values[c] for c in codes if c < len(variable.values))
+        mask = self._masks(u)[variable.index]
+        return tuple(value for code, value in enumerate(variable.values) if mask >> code & 1)
 
-    def _walk_codes(self, u: Function, bits: tuple[str, ...], depth: int, code: int,
-                    out: list[int]) -> None:
-        if u == self.bdd.false:
-            return
-        if depth == len(bits):
-            out.append(code)
-            return
-        for bit in (False, True):
-            child = self.bdd.let({bits[depth]: bit}, u)
-            self._walk_codes(child, bits, depth + 1, code * 2 + bit, out)
+    def _masks(self, u: Function) -> list[int]:
+        key = int(u)
+        if self._mask_cache is None or self._mask_cache[0] != key:
+            self._mask_cache = (key, self._layout.valid_codes(u))
+        return self._mask_cache[1]
 
     def count(self, assignment: Assignment) -> int:
         """Exact number of complete valid configurations extending ``assignment``."""

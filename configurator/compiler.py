@@ -44,6 +44,9 @@ def cache_dir() -> Path:
 def new_manager(encoding: Encoding) -> Any:
     bdd = cudd.BDD()
     bdd.declare(*encoding.all_bits)
+    for variable in encoding.variables:
+        if variable.width > 1:  # sifting moves a feature's bits together: blocks stay whole
+            bdd.group({variable.bits[0]: variable.width})
     return bdd
 
 

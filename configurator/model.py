@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from configurator.errors import ModelError
-from configurator.expressions import Expr
+from configurator.expressions import Expr, evaluate
 
 AttributeValue = int | Decimal | str
 FeatureValue = str | bool | int
@@ -110,7 +110,16 @@ class Constraint:
     consequence: Expr | None = None  # requires/excludes/implies: the `then`
     columns: tuple[str, ...] = ()  # tables only
     rows: tuple[tuple[FeatureValue, ...], ...] = ()  # tables only: allowed rows
+    forbidden: bool = False  # tables only: the rows are the forbidden ones (XCSP conflicts)
     line: int | None = None
+
+    def holds(self, values: Mapping[str, object], env: Mapping[str, object]) -> bool:
+        """Whether a complete configuration satisfies this constraint (tables by their rows;
+        ``env`` is ``ProductModel.environment(values)``)."""
+        if self.kind is ConstraintKind.TABLE:
+            row = tuple(values[column] for column in self.columns)
+            return (row in set(self.rows)) != self.forbidden
+        return evaluate(self.formula, env) is True
 
 
 @dataclass(frozen=True)

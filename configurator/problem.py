@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from configurator.expressions import Expr, features, to_text
 from configurator.folding import Attributes
-from configurator.model import FeatureType, Label, ProductModel
+from configurator.model import ConstraintKind, FeatureType, Label, ProductModel
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,12 @@ def problem_of(model: ProductModel) -> Problem:
     positions = {f.name: {v: i for i, v in enumerate(f.domain)} for f in model.features}
     specs = []
     for constraint in model.constraints:
-        if constraint.rows:
+        if constraint.kind is ConstraintKind.TABLE:
             rows = tuple(tuple(positions[c][v] for c, v in zip(constraint.columns, row,
                                                                  strict=True))
                          for row in constraint.rows)
             specs.append(ConstraintSpec(constraint.id, constraint.columns, constraint.message,
-                                        rows=rows))
+                                        rows=rows, forbidden=constraint.forbidden))
         else:
             scope = tuple(sorted(features(constraint.formula)))
             specs.append(ConstraintSpec(constraint.id, scope, constraint.message,

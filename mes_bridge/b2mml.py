@@ -73,7 +73,10 @@ class _Builder:
             **attrs: str) -> etree._Element:
         child = etree.SubElement(parent, f"{{{self.ns}}}{tag}", **attrs)
         if text is not None:
-            child.text = text
+            try:
+                child.text = text
+            except ValueError as error:  # control characters cannot be put in XML at all
+                raise PayloadInvalid("B2MML", tag, f"{error}: {text!r}") from None
         return child
 
     def application_area(self, parent: etree._Element, message_id: str, created: datetime,
@@ -119,6 +122,7 @@ def produced_material(order: WorkOrder, op: Operation) -> str | None:
 def process_operations_schedule(order: WorkOrder, message_id: str, created: datetime,
                                 receiver: str | None = None) -> bytes:
     """B2MML V0701 ProcessOperationsSchedule for one work order, validated."""
+    check_order(order, "ProcessOperationsSchedule")
     b = _Builder(NS_V0701)
     root = b.root("ProcessOperationsSchedule", "7.0.1")
     b.application_area(root, message_id, created, receiver)
@@ -201,6 +205,7 @@ def process_production_schedule(order: WorkOrder, message_id: str, created: date
     V0600 makes nearly everything optional, so the XSD alone proves little; our own check
     (`_require_v0600_content`) insists on what an MES needs to run the order.
     """
+    check_order(order, "ProcessProductionSchedule")
     b = _Builder(NS_V0600)
     root = b.root("ProcessProductionSchedule", "6.0")
     b.application_area(root, message_id, created, receiver)
@@ -251,10 +256,23 @@ def _production_segment(b: _Builder, parent: etree._Element, order: WorkOrder,
         b.quantity(consumed, line.quantity, line.unit)
 
 
-def _require_v0600_content(order: WorkOrder) -> None:
+def check_order(order: WorkOrder, document: str) -> None:
+    """What no schema can say: operations exist, times are tz-aware and in order."""
     if not order.operations:
-        raise PayloadInvalid("V0600 ProductionSchedule", "ProductionRequest/SegmentRequirement",
+        raise PayloadInvalid(document, "SegmentRequirement",
                              f"work order {order.id} has no operations")
+    if order.quantity < 1:
+        raise PayloadInvalid(document, "quantity", f"must be >= 1, got {order.quantity}")
+    for op in order.operations:
+        utc_text(op.planned_start, f"{op.id}.planned_start")
+        utc_text(op.planned_end, f"{op.id}.planned_end")
+        if op.planned_end < op.planned_start:
+            raise PayloadInvalid(document, f"{op.id}.planned_end", "ends before it starts")
+
+
+def _require_v0600_content(order: WorkOrder) -> None:
+    if not order.id:
+        raise PayloadInvalid("V0600 ProductionSchedule", "ProductionRequest/ID", "empty")
     for op in order.operations:
         if not op.machine_id or not op.process_segment:
             raise PayloadInvalid("V0600 ProductionSchedule", f"SegmentRequirement {op.id}",

@@ -8,13 +8,14 @@ Conventions (agree them with the MES vendor):
   Completed/Closed = completed, Aborted = aborted; `Other` + OtherValue may name any event kind);
 - one SegmentResponse per operation (`SegmentRequirementID` = "<work order>-<operation>"), with
   actual times, the machine in EquipmentActual and running totals in MaterialActual: Produced =
-  good, `Other`/OtherValue="Scrapped" = scrap. The last SegmentResponse carries the totals of the
-  work order;
+  good, `Other`/OtherValue="Scrapped" = scrap. The work order's own totals (finished product)
+  sit in a SegmentResponse without SegmentRequirementID;
 - the event id is the BODID (suffixed "/<response ID>" when a message holds several responses).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -99,16 +100,31 @@ def _event(response: etree._Element, event_id: str, occurred: datetime) -> Event
     if not version.isdigit() or int(version) < 1:
         raise EventParseError(SOURCE, f"{where}/Version", f"sequence must be an integer >= 1, "
                               f"got {version!r}", response.sourceline)
-    operations = [_actual(seg, work_order) for seg in response.findall(_Q + "SegmentResponse")
+    segments = response.findall(_Q + "SegmentResponse")
+    operations = [_actual(seg, work_order) for seg in segments
                   if _text(seg, "SegmentRequirementID")]
+    good, scrap = _work_order_totals(seg for seg in segments
+                                     if not _text(seg, "SegmentRequirementID"))
     kind = _kind(response, "ResponseState", where)
-    if kind is EventKind.STARTED and any(op.good is not None for op in operations):
-        kind = EventKind.PROGRESS
-    last = operations[-1] if operations else None
+    reported = [good, scrap, *(q for op in operations for q in (op.good, op.scrap))]
+    if kind is EventKind.STARTED and any(q is not None for q in reported):
+        kind = EventKind.PROGRESS  # "Running" with quantities is a progress report
     return Event(event_id=event_id, work_order_id=work_order, sequence=int(version), kind=kind,
-                 occurred_at=occurred, good=last.good if last else None,
-                 scrap=last.scrap if last else None, reason=_text(response, "Description"),
-                 operations=tuple(operations))
+                 occurred_at=occurred, good=good, scrap=scrap,
+                 reason=_text(response, "Description"), operations=tuple(operations))
+
+
+def _work_order_totals(segments: Iterable[etree._Element]
+                       ) -> tuple[Decimal | None, Decimal | None]:
+    good: Decimal | None = None
+    scrap: Decimal | None = None
+    for seg in segments:
+        seg_good, seg_scrap = _quantities(seg)
+        if seg_good is not None:
+            good = (good or Decimal(0)) + seg_good
+        if seg_scrap is not None:
+            scrap = (scrap or Decimal(0)) + seg_scrap
+    return good, scrap
 
 
 def _kind(element: etree._Element, tag: str, where: str) -> EventKind:
@@ -202,8 +218,12 @@ def sync_operations_performance(event: Event, sender: str = "mes.simulator") -> 
     _state(response, "ResponseState", event.kind)
     for op in event.operations:
         _segment_response(response, event, op)
-    if not event.operations:  # the schema wants one SegmentResponse; an ID-only one says nothing
-        _add(etree.SubElement(response, _Q + "SegmentResponse"), "ID", f"SR-{event.event_id}")
+    if event.good is not None or event.scrap is not None or not event.operations:
+        # Work-order totals ride on a segment response without SegmentRequirementID (the
+        # schema also wants at least one SegmentResponse).
+        whole = etree.SubElement(response, _Q + "SegmentResponse")
+        _add(whole, "ID", f"SR-{event.event_id}-WO")
+        _material_actuals(whole, f"{event.work_order_id}-WO", event.good, event.scrap)
     validate(root, B2mmlSchema.OPERATIONS_PERFORMANCE)
     return serialize(root)
 
@@ -223,7 +243,12 @@ def _segment_response(parent: etree._Element, event: Event, op: OperationActual)
         equipment = etree.SubElement(seg, _Q + "EquipmentActual")
         _add(equipment, "ID", f"{seg_id}-EQA")
         _add(equipment, "EquipmentID", op.machine_id)
-    for label, amount in (("Produced", op.good), ("Scrapped", op.scrap)):
+    _material_actuals(seg, seg_id, op.good, op.scrap)
+
+
+def _material_actuals(seg: etree._Element, seg_id: str, good: Decimal | None,
+                      scrap: Decimal | None) -> None:
+    for label, amount in (("Produced", good), ("Scrapped", scrap)):
         if amount is None:
             continue
         actual = etree.SubElement(seg, _Q + "MaterialActual")

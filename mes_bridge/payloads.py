@@ -14,7 +14,6 @@ from typing import Any
 
 from mes_bridge import b2mml
 from mes_bridge.b2mml import decimal_text, produced_material, utc_text
-from mes_bridge.errors import PayloadInvalid
 from mes_bridge.model import Event, Operation, Parameter, PayloadFormat, WorkOrder
 
 SCHEMA_VERSION = 1
@@ -33,9 +32,7 @@ def render(order: WorkOrder, fmt: PayloadFormat, message_id: str, created: datet
 
 def work_order_document(order: WorkOrder, message_id: str, created: datetime) -> dict[str, Any]:
     """The JSON work-order message (see WORK_ORDER_MESSAGE_SCHEMA)."""
-    if not order.operations:
-        raise PayloadInvalid("json work order", "/work_order/operations",
-                             f"work order {order.id} has no operations")
+    b2mml.check_order(order, "json work order")
     return {
         "schema_version": SCHEMA_VERSION,
         "message_id": message_id,

@@ -152,11 +152,13 @@ class SimState:
             return "simulated rejection (reject_rate)"
         return None
 
-    def set_status(self, work_order_id: str, sequence: int, status: str) -> None:
+    def set_status(self, work_order_id: str, status: str) -> None:
+        """Status of the newest revision of the work order (what the shop floor runs)."""
         with self._lock:
-            record = self.work_orders.get(f"{work_order_id}@{sequence}")
-            if record is not None:
-                record.status = status
+            records = [r for r in self.work_orders.values() if r.work_order_id == work_order_id
+                       and r.rejected is None]
+            if records:
+                max(records, key=lambda r: r.sequence).status = status
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:

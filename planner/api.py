@@ -31,7 +31,12 @@ def reoptimise(problem: Problem, schedule: Schedule, frozen_until: Minutes,
                seed: int = 0) -> Schedule:
     """Full re-plan of all movable work after the frozen horizon; fixed work stays put."""
     fixed = split_fixed(schedule, frozen_until)
-    c = compile_problem(problem, fixed, not_before=frozen_until)
+    return _replan(problem, schedule, fixed, frozen_until, objective, time_limit, seed)
+
+
+def _replan(problem: Problem, schedule: Schedule, fixed: list[Assignment], not_before: Minutes,
+            objective: Objective, time_limit: float, seed: int) -> Schedule:
+    c = compile_problem(problem, fixed, not_before=not_before)
     initial = _decode_existing(c, schedule, objective)
     if initial is not None and any(initial.mach[i] < 0 for i in range(c.n) if i not in c.fixed):
         initial = None  # the schedule does not cover every operation: start from scratch
@@ -92,7 +97,8 @@ def reschedule_after(problem: Problem, schedule: Schedule, now: Minutes,
                      objective: Objective = Objective.WEIGHTED_TARDINESS,
                      time_limit: float = 10.0, seed: int = 0) -> Schedule:
     """Repair after a machine breakdown (machine id, downtime window) or ops running late
-    (operation id, new expected end). Work interrupted by the breakdown restarts after it."""
+    (operation id, new expected end). Work the breakdown hits (running, frozen or movable)
+    is re-planned: it restarts after the repair or moves to another machine."""
     machines = problem.machines
     stopped: set[str] = set()
     if breakdown is not None:
@@ -102,7 +108,7 @@ def reschedule_after(problem: Problem, schedule: Schedule, now: Minutes,
         machines = tuple(replace(m, downtime=m.downtime + (down,)) if m.id == mid else m
                          for m in machines)
         stopped = {a.operation_id for a in schedule.assignments
-                   if a.machine_id == mid and a.status is Status.RUNNING
+                   if a.machine_id == mid and a.status is not Status.DONE
                    and a.start < down.end and a.end > down.start}
     new_end = dict(late)
     kept = tuple(
@@ -111,7 +117,8 @@ def reschedule_after(problem: Problem, schedule: Schedule, now: Minutes,
         for a in schedule.assignments)
     repaired = Problem(machines, problem.orders, _stretched(problem, kept, new_end),
                        problem.setups)
-    return reoptimise(repaired, Schedule(kept), now, objective, time_limit, seed)
+    fixed = [a for a in split_fixed(Schedule(kept), now) if a.operation_id not in stopped]
+    return _replan(repaired, Schedule(kept), fixed, now, objective, time_limit, seed)
 
 
 def _stretched(problem: Problem, kept: tuple[Assignment, ...],

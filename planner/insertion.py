@@ -68,12 +68,29 @@ def _best_position(c: Compiled, i: int, start: list[int], end: list[int], mach: 
     for m in c.durations[i]:
         line = seq[m]
         lo = bisect_left([end[j] for j in line], ready) if line else 0
-        for k in sorted({*range(max(lo - 1, 0), min(lo + 6, len(line)) + 1), len(line)}):
+        near = range(max(lo - 1, 0), min(lo + 4, len(line)) + 1)
+        for k in sorted({*near, _first_free_fit(c, i, m, lo, ready, start, end, line)}):
             cand = _evaluate(c, i, m, k, ready, start, end, mach, line, mprev, mnext,
                              existing, remaining)
             if cand is not None and (best is None or cand.key < best.key):
                 best = cand
     return best
+
+
+def _first_free_fit(c: Compiled, i: int, m: int, lo: int, ready: int, start: list[int],
+                    end: list[int], line: list[int]) -> int:
+    """First position from `lo` where i fits in the idle time without pushing anything."""
+    d, fam = c.durations[i][m], c.family[i]
+    for k in range(lo, len(line)):
+        a = line[k - 1] if k > 0 else -1
+        b = line[k]
+        t = ready if a < 0 else max(ready, end[a] + c.setup[c.family[a]][fam])
+        if start[b] - t < d:
+            continue
+        t = c.gaps[m].fit(t, d, fam, c.setup)
+        if t + d + c.setup[fam][c.family[b]] <= start[b]:
+            return k
+    return len(line)
 
 
 def _evaluate(c: Compiled, i: int, m: int, k: int, ready: int, start: list[int], end: list[int],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import time
+import warnings
 
 import pulp
 
@@ -41,8 +42,16 @@ def pick_window(c: Compiled, sol: Solution, rng: random.Random, size: int) -> se
 
 def solve_window(c: Compiled, sol: Solution, free: set[int], objective: Objective,
                  limit: float) -> Solution | None:
+    """Best plan with only `free` ops re-placed (None if CBC found nothing in time)."""
     if not free or limit <= 0.05:
         return None
+    with warnings.catch_warnings():  # pulp 3.3 announces its 4.0 API on every variable
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return _solve_window(c, sol, free, objective, limit)
+
+
+def _solve_window(c: Compiled, sol: Solution, free: set[int], objective: Objective,
+                  limit: float) -> Solution | None:
     prob = pulp.LpProblem("window", pulp.LpMinimize)
     movable = list(sol.order)
     big = 2 * max(sol.end) + sum(max(d.values()) for d in c.durations) // 4 + 1

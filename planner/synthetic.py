@@ -50,11 +50,14 @@ def loaded_line(total_ops: int, seed: int = 0, machines: int = 10) -> Problem:
     rng = random.Random(seed)
     orders, ops = [], []
     n_orders = max(1, total_ops // 10)
-    days = max(10, n_orders // 3)
-    ms, setups = line(machines, days * 3)
+    # about 5.5 machine-hours per order over 10 machines at 15.5 h a day: the load
+    # spans `busy` days; orders are released in the first half of it and due within it,
+    # so the line is dense and some slack remains to absorb an insertion
+    busy = max(2, n_orders * 330 // (machines * 930) + 1)
+    ms, setups = line(machines, busy * 4 + 10)
     for k in range(n_orders):
-        release = DAY * (k * days // (2 * n_orders))
-        orders.append(Order(f"o{k}", release, release + rng.randint(4, 10) * DAY,
+        release = DAY * rng.randint(0, busy // 2)
+        orders.append(Order(f"o{k}", release, release + rng.randint(busy // 2 + 2, busy + 4) * DAY,
                             rng.choice((1.0, 2.0))))
         ops += order_ops(rng, f"o{k}", machines)
     return Problem(ms, tuple(orders), tuple(ops), setups)

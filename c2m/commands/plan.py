@@ -28,17 +28,32 @@ def plan_fjsp_command(file: str, time_limit: float, seed: int, as_json: bool) ->
         raise click.ClickException(str(error)) from None
     schedule = plan_fjsp(problem, time_limit, seed)
     violations = check(problem, schedule)
-    rows = [{"job": a.operation_id.split(".")[0], "operation": a.operation_id,
-             "machine": a.machine_id, "start": a.start, "end": a.end}
-            for a in schedule.assignments]
+    rows = [
+        {
+            "job": a.operation_id.split(".")[0],
+            "operation": a.operation_id,
+            "machine": a.machine_id,
+            "start": a.start,
+            "end": a.end,
+        }
+        for a in schedule.assignments
+    ]
     if as_json:
-        click.echo(json.dumps({"makespan": schedule.makespan, "violations":
-                               [v.message for v in violations], "assignments": rows}))
+        click.echo(
+            json.dumps(
+                {
+                    "makespan": schedule.makespan,
+                    "violations": [v.message for v in violations],
+                    "assignments": rows,
+                }
+            )
+        )
         return
     click.echo(f"makespan {schedule.makespan}  violations {len(violations)}")
     for r in rows:
-        click.echo(f"{r['job']:>5} {r['operation']:>10} {r['machine']:>4} "
-                   f"{r['start']:>6} {r['end']:>6}")
+        click.echo(
+            f"{r['job']:>5} {r['operation']:>10} {r['machine']:>4} {r['start']:>6} {r['end']:>6}"
+        )
 
 
 @click.command("planner")
@@ -47,8 +62,9 @@ def plan_fjsp_command(file: str, time_limit: float, seed: int, as_json: bool) ->
 @click.option("--instances", default="", help="Comma-separated subset, e.g. mk01,mk10.")
 @click.option("--no-peer", is_flag=True, help="Skip the CP-SAT peer.")
 @click.option("--json", "as_json", is_flag=True)
-def bench_planner(set_name: str, time_limit: str, instances: str, no_peer: bool,
-                  as_json: bool) -> None:
+def bench_planner(
+    set_name: str, time_limit: str, instances: str, no_peer: bool, as_json: bool
+) -> None:
     """Our planner vs OR-Tools CP-SAT (2 workers, separate process) on mk01-mk10."""
     from planner.bench import SETS, planner_bench
 
@@ -67,13 +83,17 @@ def _print_planner(res: dict) -> None:
     click.echo(f"time limit {res['time_limit']} s")
     click.echo(f"{'inst':>5} {'best':>5} {'ours':>5} {'gap%':>6} {'cpsat':>6} {'gap%':>6} viol")
     for r in res["rows"]:
-        click.echo(f"{r['instance']:>5} {r['best_known']:>5} {r['ours']:>5} "
-                   f"{r['ours_gap']:>6.2f} {r['cpsat'] or '-':>6} "
-                   f"{r['cpsat_gap'] if r['cpsat_gap'] is not None else '-':>6} "
-                   f"{r['violations']}")
+        click.echo(
+            f"{r['instance']:>5} {r['best_known']:>5} {r['ours']:>5} "
+            f"{r['ours_gap']:>6.2f} {r['cpsat'] or '-':>6} "
+            f"{r['cpsat_gap'] if r['cpsat_gap'] is not None else '-':>6} "
+            f"{r['violations']}"
+        )
     peer = res["mean_gap_cpsat"]
-    click.echo(f"mean gap: ours {res['mean_gap_ours']:.2f} %  cpsat "
-               f"{'-' if peer is None else f'{peer:.2f} %'}")
+    click.echo(
+        f"mean gap: ours {res['mean_gap_ours']:.2f} %  cpsat "
+        f"{'-' if peer is None else f'{peer:.2f} %'}"
+    )
 
 
 @click.command("insertion")
@@ -91,9 +111,11 @@ def bench_insertion(ops: int, runs: int, as_json: bool) -> None:
     click.echo(f"{res['ops']} ops, {res['runs']} insertions")
     for name in ("ours", "gap_insertion_peer"):
         s = res[name]
-        click.echo(f"{name:>20}: p50 {s['p50_ms']} ms  p95 {s['p95_ms']} ms  max {s['max_ms']} ms"
-                   f"  moved median {s['moved_median']} max {s['moved_max']}"
-                   f"  tardiness delta mean {s['tardiness_delta_mean']}"
-                   f"  new order late {s['new_order_late_count']}/{res['runs']}"
-                   f"  violations {s['violations']}")
+        click.echo(
+            f"{name:>20}: p50 {s['p50_ms']} ms  p95 {s['p95_ms']} ms  max {s['max_ms']} ms"
+            f"  moved median {s['moved_median']} max {s['moved_max']}"
+            f"  tardiness delta mean {s['tardiness_delta_mean']}"
+            f"  new order late {s['new_order_late_count']}/{res['runs']}"
+            f"  violations {s['violations']}"
+        )
     click.echo(f"p95 ratio ours/peer: {res['p95_ratio_to_peer']}")

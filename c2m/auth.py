@@ -1,0 +1,117 @@
+"""Who may do what: planners and admins log in; MES clients present bearer tokens.
+
+Consumers need no account: their private links carry an unguessable tracking token.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import abort, g, request, session
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from c2m.db import session_factory, unit_of_work
+from c2m.errors import Conflict, InvalidInput
+from c2m.models import ApiClient, User, utc_now
+
+ROLES = ("planner", "admin")
+SCOPES = ("pull", "events")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def create_user(db: Session, username: str, password: str, role: str) -> User:
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}", "role")
+    if len(password) < 8:
+        raise InvalidInput("the password needs at least 8 characters", "password")
+    if db.scalar(select(User).filter_by(username=username)) is not None:
+        raise Conflict(f"user {username!r} exists already")
+    user = User(username=username, password_hash=generate_password_hash(password), role=role)
+    db.add(user)
+    db.flush()
+    return user
+
+
+def authenticate(db: Session, username: str, password: str) -> User | None:
+    user = db.scalar(select(User).filter_by(username=username))
+    if user is None or not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def current_role() -> str | None:
+    role = session.get("role")
+    return role if role in ROLES else None
+
+
+def role_required(*roles: str) -> Callable[[F], F]:
+    """Pages and APIs of planners/admins; admins may do everything planners may."""
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            role = current_role()
+            if role is None:
+                abort(401)
+            if role not in roles and role != "admin":
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_client_token(db: Session, name: str, scopes: tuple[str, ...]) -> str:
+    """A new MES client; the token is shown once and only its hash is stored."""
+    unknown = set(scopes) - set(SCOPES)
+    if unknown or not scopes:
+        raise InvalidInput(f"scopes must be among {', '.join(SCOPES)}", "scopes")
+    if db.scalar(select(ApiClient).filter_by(name=name)) is not None:
+        raise Conflict(f"MES client {name!r} exists already")
+    token = "c2m_" + secrets.token_urlsafe(32)
+    db.add(ApiClient(name=name, token_hash=hash_token(token), scopes=" ".join(sorted(scopes))))
+    db.flush()
+    return token
+
+
+def revoke_client(db: Session, name: str) -> None:
+    client = db.scalar(select(ApiClient).filter_by(name=name))
+    if client is None:
+        raise InvalidInput(f"no MES client {name!r}", "name")
+    client.revoked_at = utc_now()
+
+
+def scope_required(scope: str) -> Callable[[F], F]:
+    """MES endpoints: a valid, unrevoked bearer token with the scope; nothing else gets in."""
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            header = request.headers.get("Authorization", "")
+            if not header.startswith("Bearer "):
+                abort(401)
+            with unit_of_work(session_factory()) as db:
+                client = db.scalar(
+                    select(ApiClient).filter_by(token_hash=hash_token(header[7:].strip()))
+                )
+                if client is None or client.revoked_at is not None:
+                    abort(401)
+                if scope not in client.scopes.split():
+                    abort(403)
+                g.api_client = client.name
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorate

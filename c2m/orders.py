@@ -1,0 +1,156 @@
+"""Use case: place an order. One transaction stores the order, its frozen configuration,
+price, BOM and routing snapshots; planning follows in a worker (Celery carries only ids)."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from c2m import products
+from c2m.errors import InvalidInput
+from c2m.models import Order, OrderLine
+from configurator.pricing import PriceBreakdown, price_breakdown
+from mes_bridge.lifecycle import WorkOrderState
+from routing.engineer import as_dict, engineer, to_canonical_json
+from routing.export import planner_operations
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
+
+
+@dataclass(frozen=True)
+class Customer:
+    name: str
+    email: str
+    phone: str
+    address: str
+    language: str = "en"
+
+    def validated(self) -> Customer:
+        """Every wrong field at once, so a form can mark them all."""
+        problems = {}
+        if not self.name.strip():
+            problems["name"] = "enter your name"
+        if not EMAIL.match(self.email.strip()):
+            problems["email"] = "enter an e-mail address like name@example.com"
+        if not PHONE.match(self.phone.strip()):
+            problems["phone"] = "enter a phone number (digits, spaces, + - ( ))"
+        if len(self.address.strip()) < 8:
+            problems["address"] = "enter the full delivery address"
+        if problems:
+            raise CustomerInvalid(problems)
+        return self
+
+
+class CustomerInvalid(InvalidInput):
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()), ",".join(problems))
+        self.problems = problems
+
+    def details(self) -> dict[str, object]:
+        return {"fields": self.problems}
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    order_id: int
+    number: str
+    tracking_token: str
+    created: bool  # False when the idempotency key had already placed this order
+
+
+def place_order(
+    session: Session,
+    *,
+    model: str,
+    choices: Mapping[str, object],
+    customer: Customer,
+    idempotency_key: str,
+) -> PlacedOrder:
+    """Place one configured product. The same idempotency key always gives the same order."""
+    if not 8 <= len(idempotency_key) <= 64:
+        raise InvalidInput("the idempotency key must have 8 to 64 characters", "idempotency_key")
+    existing = session.scalar(select(Order).filter_by(idempotency_key=idempotency_key))
+    if existing is not None:
+        return PlacedOrder(existing.id, existing.number, existing.tracking_token, created=False)
+    customer = customer.validated()
+    record = products.record_for(session, model)
+    values = _complete_valid(record, choices)
+    price = price_breakdown(products.configurator_for(record).model, values)
+    engineered = engineer(products.engineering_for(record), values)
+    order = _new_order(idempotency_key, customer, price)
+    session.add(order)
+    session.flush()
+    order.number = f"C2M-{order.id:06d}"
+    bom, routing = _snapshots(engineered)
+    session.add(
+        OrderLine(
+            order_id=order.id,
+            product_model_id=record.id,
+            model=record.model,
+            model_version=record.version,
+            quantity=1,
+            choices=dict(values),
+            price=price_dict(price),
+            bom=bom,
+            routing=routing,
+        )
+    )
+    session.flush()
+    return PlacedOrder(order.id, order.number, order.tracking_token, created=True)
+
+
+def _complete_valid(record: Any, choices: Mapping[str, object]) -> dict[str, object]:
+    """Only a complete product that satisfies every rule can be ordered; say what is missing."""
+    configurator = products.configurator_for(record)
+    state = configurator.configure(choices, explain=False, price=False)
+    if not state.consistent:
+        raise InvalidInput("the chosen options contradict each other", "choices")
+    missing = [f.name for f in state.features if f.chosen is None]
+    if missing:
+        raise InvalidInput(f"choose a value for: {', '.join(missing)}", missing[0])
+    return dict(state.choices)
+
+
+def _new_order(key: str, customer: Customer, price: PriceBreakdown) -> Order:
+    return Order(
+        number=f"pending-{secrets.token_hex(8)}",
+        idempotency_key=key,
+        status=WorkOrderState.ENGINEERED,
+        customer_name=customer.name.strip(),
+        email=customer.email.strip(),
+        phone=customer.phone.strip(),
+        address=customer.address.strip(),
+        language=customer.language,
+        currency=price.currency,
+        total_price=str(price.total),
+        tracking_token=secrets.token_urlsafe(24),
+    )
+
+
+def _snapshots(engineered: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """BOM and routing as canonical JSON data (Decimals as exact strings)."""
+    full = json.loads(to_canonical_json(as_dict(engineered)))
+    routing = {
+        "routing": full.pop("routing"),
+        "planner_operations": planner_operations(engineered.routing),
+    }
+    return full, routing
+
+
+def price_dict(price: PriceBreakdown) -> dict[str, Any]:
+    return {
+        "currency": price.currency,
+        "total": str(price.total),
+        "lines": [
+            {"id": line.id, "label": line.label.as_dict(), "amount": str(line.amount)}
+            for line in price.lines
+        ],
+    }

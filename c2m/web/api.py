@@ -1,0 +1,163 @@
+"""The JSON API of consumers and planners (`/api/v1`). MES endpoints live in mes_api."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from c2m import orders, planning
+from c2m.auth import role_required
+from c2m.db import session_factory, unit_of_work
+from c2m.errors import InvalidInput, NotFound
+from c2m.models import Order, OrderLine, PlannedOperation, PlanRun
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("the request body must be a JSON object", "body")
+    return body
+
+
+def enqueue_plan(run_id: int) -> None:
+    """After commit: a lost message is re-sent by the sweeper, so failure here is harmless."""
+    try:
+        current_app.extensions["celery"].send_task("c2m.plan", args=[run_id])
+    except Exception:  # the broker may be down; the run stays QUEUED for the sweeper
+        current_app.logger.warning("plan run %s not enqueued; the sweeper will", run_id)
+
+
+@blueprint.post("/orders")
+def place_order() -> ResponseReturnValue:
+    body = json_body()
+    customer = body.get("customer") or {}
+    key = request.headers.get("Idempotency-Key") or str(body.get("idempotency_key") or "")
+    with unit_of_work(session_factory()) as session:
+        placed = orders.place_order(
+            session,
+            model=str(body.get("model") or ""),
+            choices=body.get("choices") or {},
+            customer=orders.Customer(
+                name=str(customer.get("name", "")),
+                email=str(customer.get("email", "")),
+                phone=str(customer.get("phone", "")),
+                address=str(customer.get("address", "")),
+                language=str(customer.get("language", "en")),
+            ),
+            idempotency_key=key,
+        )
+        run_id = planning.request_plan(session, "insert").id if placed.created else None
+    if run_id is not None:
+        enqueue_plan(run_id)
+    body_out = {
+        "order": placed.number,
+        "id": placed.order_id,
+        "created": placed.created,
+        "tracking_url": url_for("api.order_status", token=placed.tracking_token, _external=True),
+    }
+    return jsonify(body_out), 201 if placed.created else 200
+
+
+@blueprint.get("/track/<token>")
+def order_status(token: str) -> ResponseReturnValue:
+    with unit_of_work(session_factory()) as session:
+        order = session.scalar(select(Order).filter_by(tracking_token=token))
+        if order is None:
+            raise NotFound("no order with this tracking link")
+        return jsonify(order_view(order))
+
+
+def order_view(order: Order) -> dict[str, Any]:
+    return {
+        "order": order.number,
+        "status": order.status.value,
+        "total": order.total_price,
+        "currency": order.currency,
+        "promised_at": order.promised_at.isoformat() if order.promised_at else None,
+        "lines": [
+            {
+                "id": line.id,
+                "model": line.model,
+                "version": line.model_version,
+                "choices": line.choices,
+                "price": line.price,
+            }
+            for line in order.lines
+        ],
+    }
+
+
+def _line(session: Any, order_id: int) -> OrderLine:
+    line = session.scalar(select(OrderLine).filter_by(order_id=order_id))
+    if line is None:
+        raise NotFound(f"no order {order_id}")
+    return line
+
+
+@blueprint.get("/orders/<int:order_id>/bom")
+@role_required("planner")
+def order_bom(order_id: int) -> ResponseReturnValue:
+    with unit_of_work(session_factory()) as session:
+        return jsonify(_line(session, order_id).bom)
+
+
+@blueprint.get("/orders/<int:order_id>/routing")
+@role_required("planner")
+def order_routing(order_id: int) -> ResponseReturnValue:
+    with unit_of_work(session_factory()) as session:
+        return jsonify(_line(session, order_id).routing["routing"])
+
+
+@blueprint.post("/plan-runs")
+@role_required("planner")
+def request_plan_run() -> ResponseReturnValue:
+    kind = str(json_body().get("kind", "insert"))
+    if kind not in {"insert", "replan"}:
+        raise InvalidInput("kind must be 'insert' or 'replan'", "kind")
+    with unit_of_work(session_factory()) as session:
+        run_id = planning.request_plan(session, kind).id
+    enqueue_plan(run_id)
+    return jsonify({"plan_run": run_id, "status": "queued"}), 202
+
+
+@blueprint.get("/plan-runs/<int:run_id>")
+@role_required("planner")
+def plan_run(run_id: int) -> ResponseReturnValue:
+    with unit_of_work(session_factory()) as session:
+        run = session.get(PlanRun, run_id)
+        if run is None:
+            raise NotFound(f"no plan run {run_id}")
+        return jsonify(plan_run_view(session, run))
+
+
+def plan_run_view(session: Any, run: PlanRun) -> dict[str, Any]:
+    rows = session.scalars(
+        select(PlannedOperation).filter_by(plan_run_id=run.id).order_by(PlannedOperation.start)
+    ).all()
+    return {
+        "id": run.id,
+        "kind": run.kind,
+        "status": run.status.value,
+        "current": run.is_current,
+        "based_on": run.based_on_id,
+        "message": run.message,
+        "kpis": run.kpis,
+        "moves": run.moves.get("moved", []),
+        "frozen_until": run.frozen_until.isoformat(),
+        "assignments": [
+            {
+                "order_line": r.order_line_id,
+                "operation": r.operation_id,
+                "machine": r.machine,
+                "start": r.start.isoformat(),
+                "end": r.end.isoformat(),
+                "fixed": r.fixed,
+            }
+            for r in rows
+        ],
+    }

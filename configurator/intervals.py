@@ -1,0 +1,114 @@
+"""Bounds of a numeric expression over sets of possible feature values (for price search)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+from configurator.expressions import (
+    Binary,
+    Call,
+    Cond,
+    Const,
+    Expr,
+    ExpressionError,
+    Ref,
+    Unary,
+    evaluate,
+    features,
+)
+from configurator.folding import Attributes
+
+Bounds = tuple[Decimal, Decimal]
+Domains = Mapping[str, Sequence[object]]
+ENUMERATION_LIMIT = 4096
+
+
+def bounds(expr: Expr, domains: Domains, attributes: Attributes) -> Bounds:
+    """Lowest and highest value ``expr`` can take (exact when small enough to enumerate)."""
+    support = sorted(features(expr))
+    size = math.prod(len(domains[name]) for name in support)
+    if size <= ENUMERATION_LIMIT:
+        return _enumerate(expr, support, domains, attributes)
+    return _interval(expr, domains, attributes)
+
+
+def _enumerate(expr: Expr, support: list[str], domains: Domains, attributes: Attributes
+               ) -> Bounds:
+    found: list[Decimal] = []
+    for combo in itertools.product(*(domains[name] for name in support)):
+        env: dict[str, object] = dict(zip(support, combo, strict=True))
+        for name, value in list(env.items()):
+            for key, attribute in attributes.get(name, {}).get(value, {}).items():
+                env[f"{name}.{key}"] = attribute
+        found.append(Decimal(_as_number(evaluate(expr, env))))
+    if not found:
+        return Decimal(0), Decimal(0)
+    return min(found), max(found)
+
+
+def _as_number(value: object) -> int | Decimal:
+    if isinstance(value, bool):
+        return int(value)
+    if not isinstance(value, int | Decimal):
+        raise ExpressionError(f"price expression gave {value!r}, not a number")
+    return value
+
+
+def _interval(expr: Expr, domains: Domains, attributes: Attributes) -> Bounds:
+    match expr:
+        case Const(value):
+            number = Decimal(_as_number(value))
+            return number, number
+        case Ref(feature, attribute):
+            values = domains[feature] if attribute is None else [
+                attributes[feature][v][attribute] for v in domains[feature]]
+            numbers = [Decimal(_as_number(v)) for v in values]
+            return min(numbers), max(numbers)
+        case Unary("-", operand):
+            low, high = _interval(operand, domains, attributes)
+            return -high, -low
+        case Binary(op, left, right) if op in ("+", "-", "*", "/"):
+            return _binary(op, _interval(left, domains, attributes),
+                           _interval(right, domains, attributes))
+        case Cond(_, body, orelse):
+            first = _interval(body, domains, attributes)
+            second = _interval(orelse, domains, attributes)
+            return min(first[0], second[0]), max(first[1], second[1])
+        case Call(func, args) if func in ("min", "max", "round", "ceil", "floor", "abs"):
+            return _call(func, [_interval(a, domains, attributes) for a in args])
+    return bounds_by_sampling_failed(expr)
+
+
+def bounds_by_sampling_failed(expr: Expr) -> Bounds:
+    raise ExpressionError("price expression too large to bound; simplify it or narrow the"
+                          f" feature domains: {expr!r}")
+
+
+def _binary(op: str, a: Bounds, b: Bounds) -> Bounds:
+    if op == "+":
+        return a[0] + b[0], a[1] + b[1]
+    if op == "-":
+        return a[0] - b[1], a[1] - b[0]
+    if op == "/":
+        if b[0] <= 0 <= b[1]:
+            raise ExpressionError("price expression may divide by zero")
+        b = (1 / b[1], 1 / b[0])
+    products = [x * y for x in a for y in b]
+    return min(products), max(products)
+
+
+def _call(func: str, args: list[Bounds]) -> Bounds:
+    if func == "min":
+        return min(a[0] for a in args), min(a[1] for a in args)
+    if func == "max":
+        return max(a[0] for a in args), max(a[1] for a in args)
+    low, high = args[0]
+    if func == "abs":
+        return (Decimal(0) if low <= 0 <= high else min(abs(low), abs(high))), max(
+            abs(low), abs(high))
+    if func in ("ceil", "round"):
+        return Decimal(math.floor(low)), Decimal(math.ceil(high))  # widened: still a bound
+    return Decimal(math.floor(low)), Decimal(math.floor(high))

@@ -1,0 +1,159 @@
+"""Incremental SAT over the same log encoding: fallback engine, constraint cores, baseline.
+
+Each constraint's own (small) BDD is turned into clauses (Tseitin over its nodes, or a single
+clause when the BDD is one), guarded by a selector literal so that unsatisfiable cores name
+constraints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pysat.solvers import Solver
+
+from configurator.bddbuild import Function
+from configurator.compiler import build_constraints, new_manager
+from configurator.encoding import Encoding, code_bits
+from configurator.problem import Problem
+
+Assignment = Mapping[str, object]
+
+
+class SatEngine:
+    name = "sat"
+
+    def __init__(self, problem: Problem, *, bdd: Any = None,
+                 constraints: Mapping[str, Function] | None = None) -> None:
+        self.problem = problem
+        self.encoding = Encoding.of(problem.domains)
+        if bdd is None or constraints is None:
+            bdd = new_manager(self.encoding)
+            constraints = build_constraints(problem, bdd, self.encoding)
+        self._bdd = bdd
+        self._ids = {bit: i + 1 for i, bit in enumerate(self.encoding.all_bits)}
+        self._next = len(self._ids) + 1
+        self.clauses: list[list[int]] = []
+        self._domain_clauses()
+        self.selectors: dict[str, int] = {}
+        for cid, function in constraints.items():
+            self.selectors[cid] = self._fresh()
+            self._encode(function, self.selectors[cid])
+        self.solver = Solver(name="cd15", bootstrap_with=self.clauses)
+
+    def _fresh(self) -> int:
+        self._next += 1
+        return self._next - 1
+
+    def _domain_clauses(self) -> None:
+        for variable in self.encoding.variables:
+            for code in range(len(variable.values), 1 << variable.width):
+                bits = code_bits(variable, code)
+                self.clauses.append([-self._lit(b, v) for b, v in bits.items()])
+
+    def _lit(self, bit: str, value: bool) -> int:
+        return self._ids[bit] if value else -self._ids[bit]
+
+    def _encode(self, function: Function, selector: int) -> None:
+        bdd = self._bdd
+        if function == bdd.true:
+            return
+        cube = _as_cube(~function)
+        if cube is not None:  # one clause: forbid that cube
+            self.clauses.append([-selector] + [-self._lit(b, v) for b, v in cube.items()])
+            return
+        literals: dict[int, int] = {}
+        self.clauses.append([-selector, self._node(function, literals)])
+
+    def _node(self, u: Function, literals: dict[int, int]) -> int:
+        """A literal equivalent to ``u`` (Tseitin: one fresh variable per BDD node)."""
+        bdd = self._bdd
+        if u == bdd.true or u == bdd.false:
+            literal = self._fresh()
+            self.clauses.append([literal if u == bdd.true else -literal])
+            return literal
+        key = int(u)
+        if key in literals:
+            return literals[key]
+        low, high = (u.low, u.high) if not u.negated else (~u.low, ~u.high)
+        x, lo, hi = self._ids[u.var], self._node(low, literals), self._node(high, literals)
+        n = self._fresh()
+        self.clauses += [[-n, -x, hi], [-n, x, lo], [n, -x, -hi], [n, x, -lo]]
+        literals[key] = n
+        return n
+
+    # -- queries ---------------------------------------------------------------------------
+    def assumptions(self, assignment: Assignment, active: Iterable[str] | None = None
+                    ) -> list[int]:
+        cube = self.encoding.cube(assignment)
+        chosen = self.selectors if active is None else {c: self.selectors[c] for c in active}
+        return [self._lit(b, v) for b, v in cube.items()] + list(chosen.values())
+
+    def consistent(self, assignment: Assignment) -> bool:
+        return bool(self.solver.solve(assumptions=self.assumptions(assignment)))
+
+    def witness(self, assignment: Assignment) -> dict[str, object] | None:
+        if not self.solver.solve(assumptions=self.assumptions(assignment)):
+            return None
+        return self._decode(self.solver.get_model() or [])
+
+    def _decode(self, model: list[int]) -> dict[str, object]:
+        true = {lit for lit in model if lit > 0}
+        return self.encoding.decode({bit: i in true for bit, i in self._ids.items()})
+
+    def domains(self, assignment: Assignment,
+                names: Iterable[str] | None = None) -> dict[str, tuple[object, ...]]:
+        wanted = [v for v in self.encoding.variables
+                  if v.name not in assignment and (names is None or v.name in set(names))]
+        base = self.assumptions(assignment)
+        seen: dict[str, set[object]] = {v.name: set() for v in wanted}
+        if not self.solver.solve(assumptions=base):
+            return {v.name: () for v in wanted}
+        self._witnessed(seen)
+        for variable in wanted:
+            for value in variable.values:
+                if value in seen[variable.name]:
+                    continue
+                extra = self.encoding.bits_of(variable.name, value)
+                if self.solver.solve(assumptions=base + [self._lit(b, x)
+                                                         for b, x in extra.items()]):
+                    self._witnessed(seen)
+        return {v.name: tuple(x for x in v.values if x in seen[v.name]) for v in wanted}
+
+    def _witnessed(self, seen: dict[str, set[object]]) -> None:
+        values = self._decode(self.solver.get_model() or [])
+        for name, found in seen.items():
+            found.add(values[name])
+
+    def count(self, assignment: Assignment) -> int | None:
+        return None  # counting needs the compiled diagram
+
+    def core(self, assignment: Assignment) -> list[str]:
+        """A minimal set of constraint ids that, with ``assignment``, has no solution."""
+        active = list(self.selectors)
+        if self.solver.solve(assumptions=self.assumptions(assignment, active)):
+            return []
+        by_literal = {lit: cid for cid, lit in self.selectors.items()}
+        core = [by_literal[lit] for lit in (self.solver.get_core() or []) if lit in by_literal]
+        for cid in list(core):
+            trial = [c for c in core if c != cid]
+            if not self.solver.solve(assumptions=self.assumptions(assignment, trial)):
+                core = trial
+        return core
+
+
+def _as_cube(u: Function) -> dict[str, bool] | None:
+    """The literals of ``u`` when ``u`` is a single conjunction of literals, else None."""
+    bdd = u.bdd
+    literals: dict[str, bool] = {}
+    while u != bdd.true:
+        if u == bdd.false:
+            return None
+        low, high = (u.low, u.high) if not u.negated else (~u.low, ~u.high)
+        if low == bdd.false:
+            literals[u.var], u = True, high
+        elif high == bdd.false:
+            literals[u.var], u = False, low
+        else:
+            return None
+    return literals
