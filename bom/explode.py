@@ -132,7 +132,7 @@ def _bound(line: BomLine, env: Mapping[str, object]) -> Mapping[str, object]:
 
 def _count(bom: Bom, line: BomLine, env: Mapping[str, object]) -> Decimal:
     assert line.qty is not None
-    count = _positive(bom, line, line.qty.number(env), "quantity")
+    count = _positive(bom, line, line.qty.number(env), "quantity", line.qty.line)
     if count != count.to_integral_value():
         raise EngineeringError(bom.file, line.line, f"line '{line.id}'",
                                f"a sub-assembly is counted in whole pieces, got {count}")
@@ -159,7 +159,8 @@ def _component(bom: Bom, items: ItemMaster, line: BomLine, multiplier: Decimal, 
         per_parent, cut = _cut(bom, items, line, line.cut, multiplier, env)
     else:
         assert line.qty is not None
-        per_parent, cut = _positive(bom, line, line.qty.number(env), "quantity"), None
+        quantity = line.qty.number(env)
+        per_parent, cut = _positive(bom, line, quantity, "quantity", line.qty.line), None
     net = q(per_parent * multiplier)
     gross = q(net * (1 + line.scrap_pct / HUNDRED) + line.setup_qty)
     cost = gross * item.cost
@@ -171,13 +172,14 @@ def _component(bom: Bom, items: ItemMaster, line: BomLine, multiplier: Decimal, 
 
 def _cut(bom: Bom, items: ItemMaster, line: BomLine, cut: Cut, multiplier: Decimal,
          env: Mapping[str, object]) -> tuple[Decimal, CutPiece]:
-    pieces = _positive(bom, line, cut.pieces.number(env), "pieces")
+    pieces = _positive(bom, line, cut.pieces.number(env), "pieces", cut.pieces.line)
     if pieces != pieces.to_integral_value():
         raise EngineeringError(bom.file, cut.pieces.line, f"line '{line.id}'",
                                f"pieces must be whole, got {pieces}")
-    length = q(_positive(bom, line, cut.length.number(env), "length"), MM)
-    width = None if cut.width is None else q(_positive(bom, line, cut.width.number(env),
-                                                       "width"), MM)
+    length = q(_positive(bom, line, cut.length.number(env), "length", cut.length.line), MM)
+    width = None
+    if cut.width is not None:
+        width = q(_positive(bom, line, cut.width.number(env), "width", cut.width.line), MM)
     per_piece = length / 1000 if width is None else length * width / 1_000_000
     edge_mm = cut.edge_long * length + cut.edge_short * (width or 0)
     total = pieces * multiplier
@@ -187,9 +189,9 @@ def _cut(bom: Bom, items: ItemMaster, line: BomLine, cut: Cut, multiplier: Decim
     return pieces * per_piece, piece
 
 
-def _positive(bom: Bom, line: BomLine, value: Decimal, what: str) -> Decimal:
+def _positive(bom: Bom, line: BomLine, value: Decimal, what: str, at: int) -> Decimal:
     if value <= 0:
-        raise EngineeringError(bom.file, line.line, f"line '{line.id}'",
+        raise EngineeringError(bom.file, at, f"line '{line.id}'",
                                f"{what} must be positive, is {value} (item "
                                f"{line.item or line.assembly})")
     return value

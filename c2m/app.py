@@ -35,12 +35,13 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
-    from c2m.web import api, errors, health, shop
+    from c2m.web import api, errors, health, mes_api, shop
 
     errors.register(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(shop.blueprint)
     # JSON APIs: browsers cannot send application/json cross-site without a CORS preflight,
     # and MES clients authenticate with bearer tokens, so form CSRF tokens do not apply.
-    csrf.exempt(api.blueprint)
-    app.register_blueprint(api.blueprint)
+    for blueprint in (api.blueprint, mes_api.blueprint):
+        csrf.exempt(blueprint)
+        app.register_blueprint(blueprint)

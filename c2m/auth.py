@@ -115,3 +115,12 @@ def scope_required(scope: str) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorate
+
+
+def start_session(user: User) -> None:
+    session.clear()  # a fresh session id on login: no session fixation
+    session["user"], session["role"] = user.username, user.role
+
+
+def end_session() -> None:
+    session.clear()

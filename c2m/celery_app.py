@@ -17,7 +17,7 @@ from c2m.settings import Settings
 # it is still running (DESIGN.md: task limits below the broker's visibility timeout).
 VISIBILITY_TIMEOUT_S = 3600
 TASK_TIME_LIMIT_S = 900
-SWEEP_EVERY_S = 15.0
+SWEEP_EVERY_S = 5.0
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:

@@ -209,7 +209,8 @@ class OutboxStatus(enum.Enum):
     PENDING = "pending"
     IN_FLIGHT = "in_flight"
     DELIVERED = "delivered"
-    DEAD = "dead"
+    REJECTED = "rejected"  # the MES refused it (4xx): final, the work order goes back to planning
+    DEAD = "dead"  # gave up or never sendable: waits for an operator's replay
 
 
 class OutboxMessage(Base):

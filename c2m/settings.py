@@ -29,6 +29,7 @@ class Settings:
     products_dir: Path
     mes_url: str
     mes_secret: str
+    mes_format: str = "b2mml-v0701"
     host: str = "127.0.0.1"
     port: int = 5000
     mes_sim_port: int = 5081
@@ -53,6 +54,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SettingsError(f"{name}={raw!r} is not a whole number") from None
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    value = env.get(name) or allowed[0]
+    if value not in allowed:
+        raise SettingsError(f"{name}={value!r} is not one of {', '.join(allowed)}")
+    return value
 
 
 def _instance_secret(env: Mapping[str, str], name: str, instance_dir: Path, fresh: str) -> str:
@@ -81,6 +89,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         products_dir=Path(env.get("C2M_PRODUCTS_DIR") or REPO_ROOT / "sample_products"),
         mes_url=env.get("C2M_MES_URL") or f"http://127.0.0.1:{mes_sim_port}",
         mes_secret=_instance_secret(env, "C2M_MES_SECRET", instance_dir, _fresh_webhook_secret()),
+        mes_format=_choice(env, "C2M_MES_FORMAT", ("b2mml-v0701", "b2mml-v0600", "json")),
         host=env.get("C2M_HOST") or "127.0.0.1",
         port=_int(env, "C2M_PORT", 5000),
         mes_sim_port=mes_sim_port,

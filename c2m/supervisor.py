@@ -6,6 +6,7 @@ Ctrl-C (or SIGTERM) stops the web server and then every child, so nothing is lef
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -52,7 +53,10 @@ def serve(settings: Settings, worker: bool = True, mes_sim: bool = True) -> int:
     configure_logging(settings.log_level)
     app = create_app(settings)
     server = make_server(settings.host, settings.port, app, threaded=True)
-    children = [subprocess.Popen(command) for command in child_commands(settings, worker, mes_sim)]
+    env = {**os.environ, "C2M_MES_SECRET": settings.mes_secret}  # the simulator signs with it
+    children = [
+        subprocess.Popen(command, env=env) for command in child_commands(settings, worker, mes_sim)
+    ]
     stop = threading.Event()
 
     def request_stop(_signum: int, _frame: FrameType | None) -> None:

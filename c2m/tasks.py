@@ -5,8 +5,9 @@ from __future__ import annotations
 from celery import shared_task
 from flask import current_app
 
-from c2m import jobs, planning
+from c2m import dispatch, jobs, planning
 from c2m.db import session_factory
+from mes_bridge.delivery import Endpoint
 
 
 @shared_task(name="c2m.ping", acks_late=True, max_retries=3)
@@ -21,8 +22,23 @@ def plan(plan_run_id: int) -> None:
     planning.carry_out(session_factory(), settings.products_dir, plan_run_id)
 
 
+def mes_endpoint() -> Endpoint:
+    settings = current_app.extensions["c2m.settings"]
+    return Endpoint(url=settings.mes_url.rstrip("/") + "/work-orders", secret=settings.mes_secret)
+
+
+# A push killed with its worker is redelivered by the broker (acks_late +
+# reject_on_worker_lost); the database claim keeps one message in flight per work order.
+@shared_task(name="c2m.deliver", acks_late=True, reject_on_worker_lost=True, max_retries=0)
+def deliver(message_id: str) -> str:
+    return dispatch.deliver(session_factory(), mes_endpoint(), message_id)
+
+
 @shared_task(name="c2m.sweep")
 def sweep() -> None:
-    """Re-enqueue work whose message was lost (broker restart, enqueue after commit failed)."""
-    for run_id in planning.stale_queued_runs(session_factory()):
+    """Re-enqueue work whose message was lost or is due again; the database says which."""
+    sessions = session_factory()
+    for run_id in planning.stale_queued_runs(sessions):
         plan.delay(run_id)
+    for message_id in dispatch.due_messages(sessions):
+        deliver.delay(message_id)

@@ -16,7 +16,17 @@ from typing import Any
 
 from configurator.encoding import Encoding, Variable, code_bits
 from configurator.errors import CompileError
-from configurator.expressions import Call, Compare, Cond, Const, Expr, Logic, Ref, Unary, features
+from configurator.expressions import (
+    Call,
+    Compare,
+    Cond,
+    Const,
+    Expr,
+    Logic,
+    Ref,
+    Unary,
+    features,
+)
 from configurator.folding import Attributes, fold
 
 Function = Any  # dd.cudd.Function (untyped extension type)
@@ -64,6 +74,8 @@ class BddBuilder:
         match expr:
             case Const(value):
                 return self.bdd.true if value else self.bdd.false
+            case Ref(name, None) if self.encoding[name].values == (False, True):
+                return self.bdd.var(self.encoding[name].bits[0])
             case Logic("and", operands):
                 return _fold_ops(self.bdd.true, [self.build(o, label) for o in operands], "&")
             case Logic(_, operands):

@@ -154,6 +154,8 @@ class Configurator:
     def conflict(self, choices: Mapping[str, object]) -> Explanation:
         """For contradictory choices: a minimal subset of them that cannot hold together."""
         ordered = list(choices.items())
+        if not ordered:  # the model itself has no valid configuration
+            return Explanation("", None, (), self._rules({}), None)
         last = ordered[-1]
         blocking = minimal_blocking(ordered[:-1], last, self.engine.consistent)
         rules = self._rules(dict([*blocking, last]))

@@ -174,12 +174,16 @@ def _segment_requirement(b: _Builder, parent: etree._Element, order: WorkOrder,
         parameter = b.add(seg, "SegmentParameter")
         b.add(parameter, "ID", param.name)
         b.value(parameter, param)
+    _equipment_requirement(b, seg, op, seg_id)
+    _material_requirements(b, seg, order, op, seg_id)
+
+
+def _equipment_requirement(b: _Builder, seg: etree._Element, op: Operation, seg_id: str) -> None:
     equipment = b.add(seg, "EquipmentRequirement")
     b.add(equipment, "ID", f"{seg_id}-EQ1")
     if op.machine_class:
         b.add(equipment, "EquipmentClassID", op.machine_class)
     b.add(equipment, "EquipmentID", op.machine_id)
-    _material_requirements(b, seg, order, op, seg_id)
 
 
 def _material_requirements(b: _Builder, seg: etree._Element, order: WorkOrder, op: Operation,
@@ -215,6 +219,14 @@ def process_production_schedule(order: WorkOrder, message_id: str, created: date
     b.add(schedule, "ID", order.schedule_id)
     b.add(schedule, "StartTime", utc_text(order.planned_start, "planned_start"))
     b.add(schedule, "EndTime", utc_text(order.planned_end, "planned_end"))
+    _production_request(b, schedule, order)
+    b.add(schedule, "ScheduleState", "Released")
+    validate(root, B2mmlSchema.PRODUCTION_SCHEDULE_V0600)
+    _require_v0600_content(order)
+    return serialize(root)
+
+
+def _production_request(b: _Builder, schedule: etree._Element, order: WorkOrder) -> None:
     request = b.add(schedule, "ProductionRequest")
     b.add(request, "ID", order.id)
     b.add(request, "Description", describe(order))
@@ -225,10 +237,6 @@ def process_production_schedule(order: WorkOrder, message_id: str, created: date
     for op in order.operations:
         _production_segment(b, request, order, op)
     b.add(request, "RequestState", "Released")
-    b.add(schedule, "ScheduleState", "Released")
-    validate(root, B2mmlSchema.PRODUCTION_SCHEDULE_V0600)
-    _require_v0600_content(order)
-    return serialize(root)
 
 
 def _production_segment(b: _Builder, parent: etree._Element, order: WorkOrder,

@@ -198,16 +198,7 @@ def _add(parent: etree._Element, tag: str, text: str) -> etree._Element:
 
 def sync_operations_performance(event: Event, sender: str = "mes.simulator") -> bytes:
     """The B2MML form of `event` (what an MES would post), validated against the XSD."""
-    root = etree.Element(_Q + "SyncOperationsPerformance", nsmap={None: NS_V0701},
-                         releaseID="7.0.1")
-    area = etree.SubElement(root, _Q + "ApplicationArea")
-    _add(etree.SubElement(area, _Q + "Sender"), "LogicalID", sender)
-    _add(area, "CreationDateTime", utc_text(event.occurred_at))
-    _add(area, "BODID", event.event_id)
-    data = etree.SubElement(root, _Q + "DataArea")
-    etree.SubElement(etree.SubElement(etree.SubElement(data, _Q + "Sync"), _Q + "ActionCriteria"),
-                     _Q + "ActionExpression", actionCode="Change")
-    performance = etree.SubElement(data, _Q + "OperationsPerformance")
+    root, performance = _performance_envelope(event, sender)
     _add(performance, "ID", f"PERF-{event.work_order_id}")
     response = etree.SubElement(performance, _Q + "OperationsResponse")
     _add(response, "ID", f"RESP-{event.event_id}")
@@ -226,6 +217,19 @@ def sync_operations_performance(event: Event, sender: str = "mes.simulator") -> 
         _material_actuals(whole, f"{event.work_order_id}-WO", event.good, event.scrap)
     validate(root, B2mmlSchema.OPERATIONS_PERFORMANCE)
     return serialize(root)
+
+
+def _performance_envelope(event: Event, sender: str) -> tuple[etree._Element, etree._Element]:
+    root = etree.Element(_Q + "SyncOperationsPerformance", nsmap={None: NS_V0701},
+                         releaseID="7.0.1")
+    area = etree.SubElement(root, _Q + "ApplicationArea")
+    _add(etree.SubElement(area, _Q + "Sender"), "LogicalID", sender)
+    _add(area, "CreationDateTime", utc_text(event.occurred_at))
+    _add(area, "BODID", event.event_id)
+    data = etree.SubElement(root, _Q + "DataArea")
+    etree.SubElement(etree.SubElement(etree.SubElement(data, _Q + "Sync"), _Q + "ActionCriteria"),
+                     _Q + "ActionExpression", actionCode="Change")
+    return root, etree.SubElement(data, _Q + "OperationsPerformance")
 
 
 def _segment_response(parent: etree._Element, event: Event, op: OperationActual) -> None:

@@ -3,16 +3,36 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from mes_bridge import signing
 from mes_bridge.b2mml_status import parse_sync_operations_performance
 from mes_bridge.errors import EventParseError
 from mes_bridge.lifecycle import EventKind
 from mes_bridge.model import Event, OperationActual
 
 SOURCE = "json event"
+
+
+def receive_events(secret: str, headers: Mapping[str, str], body: bytes,
+                   now: float | None = None) -> list[Event]:
+    """What POST /api/mes/v1/events does before touching the database: check the signature and
+    its ±5 minute window, parse by Content-Type, and insist that the events carry the signed
+    webhook-id (so de-duplicating by event id cannot be dodged by re-wrapping a body).
+
+    Raises SignatureError (answer 401 and log it) or EventParseError (answer 400/415).
+    """
+    webhook_id = signing.verify(secret, headers, body, now=now)
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    events = parse_events(body, content_type)
+    for event in events:
+        if event.event_id != webhook_id and not event.event_id.startswith(webhook_id + "/"):
+            raise EventParseError("request", "webhook-id", f"signed id {webhook_id!r} does not "
+                                  f"match the event id {event.event_id!r}")
+    return events
 
 
 def parse_events(body: bytes, content_type: str) -> list[Event]:
@@ -82,7 +102,7 @@ def _sequence(document: dict[str, Any]) -> int:
 def _kind(document: dict[str, Any], key: str, where: str) -> EventKind:
     value = document.get(key)
     try:
-        return EventKind(value)
+        return EventKind(str(value))
     except ValueError:
         known = ", ".join(kind.value for kind in EventKind)
         raise EventParseError(SOURCE, where + key, f"{value!r} is not one of {known}") from None

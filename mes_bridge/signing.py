@@ -71,14 +71,7 @@ def verify(secret: str, headers: Mapping[str, str], body: bytes, *, now: float |
     (no signature matches). De-duplication by the returned id is the caller's job.
     """
     message_id = _header(headers, ID_HEADER)
-    stamp_text = _header(headers, TIMESTAMP_HEADER)
-    if not stamp_text.isdigit():
-        raise SignatureMalformed(f"{TIMESTAMP_HEADER} is not integer seconds: {stamp_text!r}")
-    stamp = int(stamp_text)
-    current = time.time() if now is None else now
-    if abs(current - stamp) > tolerance:
-        raise SignatureStale(f"timestamp {stamp} is {int(current - stamp)} s from now "
-                             f"(allowed ±{tolerance} s)")
+    stamp = _fresh_timestamp(headers, time.time() if now is None else now, tolerance)
     expected = sign(secret, message_id, stamp, body).encode()
     offered = _header(headers, SIGNATURE_HEADER).split()
     versioned = [s for s in offered if s.startswith("v1,")]
@@ -91,3 +84,14 @@ def verify(secret: str, headers: Mapping[str, str], body: bytes, *, now: float |
     if not matched:
         raise SignatureTampered("no v1 signature matches the id, timestamp and body")
     return message_id
+
+
+def _fresh_timestamp(headers: Mapping[str, str], now: float, tolerance: int) -> int:
+    text = _header(headers, TIMESTAMP_HEADER)
+    if not text.isdigit():
+        raise SignatureMalformed(f"{TIMESTAMP_HEADER} is not integer seconds: {text!r}")
+    stamp = int(text)
+    if abs(now - stamp) > tolerance:
+        raise SignatureStale(f"timestamp {stamp} is {int(now - stamp)} s from now "
+                             f"(allowed ±{tolerance} s)")
+    return stamp

@@ -82,9 +82,9 @@ def _from_xml(body: bytes) -> ReceivedWorkOrder:
         request_tag = "ProductionRequest"
     else:
         raise IntakeError(422, "root", f"not a work-order schedule: {root.tag}")
-    error = next(iter(schema(which).iter_errors(root)), None)
-    if error is not None:
-        raise IntakeError(422, error.path or "/", str(error.reason))
+    problem = next(iter(schema(which).iter_errors(root)), None)
+    if problem is not None:
+        raise IntakeError(422, problem.path or "/", str(problem.reason))
     requests = root.findall(f".//{{{ns}}}{request_tag}")
     if len(requests) != 1:
         raise IntakeError(422, request_tag, f"expected one work order, got {len(requests)}")

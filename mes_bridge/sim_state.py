@@ -39,8 +39,24 @@ class Faults:
         unknown = sorted(set(changes) - set(known))
         if unknown:
             raise ValueError(f"unknown fault switch(es): {', '.join(unknown)}")
-        clean = {k: tuple(v) if k == "reject_ids" else v for k, v in changes.items()}
+        clean: dict[str, Any] = {name: _coerce(name, getattr(self, name), value)
+                                 for name, value in changes.items()}
         return replace(self, **clean)
+
+
+def _coerce(name: str, current: object, value: Any) -> object:
+    """Admin changes arrive as JSON; keep every switch its declared type."""
+    if isinstance(current, bool):
+        if not isinstance(value, bool):
+            raise ValueError(f"{name} must be true or false, got {value!r}")
+        return value
+    if isinstance(current, tuple):
+        if not isinstance(value, list | tuple):
+            raise ValueError(f"{name} must be a list, got {value!r}")
+        return tuple(str(item) for item in value)
+    if isinstance(current, int | float):
+        return type(current)(value)
+    return str(value)
 
 
 @dataclass

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from planner.api import insert_orders, plan_fjsp
+from planner.api import insert_orders, plan_fjsp, weighted_tardiness
 from planner.checker import check
 from planner.compile import compile_problem
 from planner.decode import construct
@@ -100,7 +100,9 @@ def _timed_insert(problem: Problem, schedule: Schedule, order: Order, ops: tuple
     fixed = [a for a in schedule.assignments if a.fixed or a.start < frozen_until]
     violations = check(merged, result.schedule, fixed)
     done = max(a.end for a in result.schedule.assignments if a.operation_id.startswith(order.id))
+    others = weighted_tardiness(problem, result.schedule) - weighted_tardiness(problem, schedule)
     return {"ms": ms, "moved": len(result.moved), "delta": result.tardiness_delta,
+            "others_later": others,
             "violations": len(violations), "new_late": max(0, done - order.due)}
 
 
@@ -113,4 +115,6 @@ def _summary(rows: list[dict]) -> dict:
             "moved_max": max(r["moved"] for r in rows),
             "tardiness_delta_mean": round(statistics.mean(r["delta"] for r in rows), 1),
             "new_order_late_count": sum(1 for r in rows if r["new_late"] > 0),
+            "new_order_lateness_mean_min": round(statistics.mean(r["new_late"] for r in rows), 1),
+            "other_orders_added_tardiness": round(sum(r["others_later"] for r in rows), 1),
             "violations": sum(r["violations"] for r in rows)}

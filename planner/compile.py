@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from planner.calendar import Gaps, availability, build_gaps
 from planner.model import Assignment, Minutes, Order, PlanningError, Problem
@@ -28,6 +28,12 @@ class Compiled:
     topo: list[int]
     order_ops: list[list[int]]
     has_setups: bool
+    job_indeg: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # predecessors the decoder waits for (fixed ones are already placed)
+        self.job_indeg = [0 if i in self.fixed else sum(p not in self.fixed for p in ps)
+                          for i, ps in enumerate(self.preds)]
 
     @property
     def n(self) -> int:

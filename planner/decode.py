@@ -31,24 +31,20 @@ def decode(c: Compiled, mach: list[int], seq: list[list[int]],
     they contain a cycle. Unplaced ops (mach = -1) are ignored."""
     n = c.n
     mprev = [-1] * n
-    indeg = [0] * n
+    mnext = [-1] * n
+    indeg = list(c.job_indeg)
     for s in seq:
         for k in range(1, len(s)):
-            mprev[s[k]] = s[k - 1]
-            indeg[s[k]] = 1
+            a, b = s[k - 1], s[k]
+            mprev[b] = a
+            mnext[a] = b
+            indeg[b] += 1
     start = [0] * n
     end = [0] * n
     fixed = c.fixed
     for i, (_m, s0, e0) in fixed.items():
         start[i], end[i] = s0, e0
     preds, succs, durations, earliest = c.preds, c.succs, c.durations, c.earliest
-    for i in range(n):
-        if i not in fixed:
-            indeg[i] += sum(1 for p in preds[i] if p not in fixed)
-    mnext = [-1] * n
-    for i in range(n):
-        if mprev[i] >= 0:
-            mnext[mprev[i]] = i
     placed = [i for i in range(n) if i not in fixed and mach[i] >= 0]
     stack = [i for i in placed if indeg[i] == 0]
     order: list[int] = []

@@ -63,18 +63,43 @@ def _min_remaining(c: Compiled) -> list[int]:
 def _best_position(c: Compiled, i: int, start: list[int], end: list[int], mach: list[int],
                    seq: list[list[int]], mprev: list[int], mnext: list[int],
                    existing: set[int], remaining: list[int]) -> _Candidate | None:
+    """Cheapest position. Candidates are scored for the new order's lateness first (cheap),
+    so that push propagation only runs for positions that can still win."""
     ready = max([c.earliest[i]] + [end[p] for p in c.preds[i]])
-    best: _Candidate | None = None
+    order = c.orders[c.order_of[i]]
+    options = []
     for m in c.durations[i]:
         line = seq[m]
         lo = bisect_left([end[j] for j in line], ready) if line else 0
-        near = range(max(lo - 1, 0), min(lo + 4, len(line)) + 1)
-        for k in sorted({*near, _first_free_fit(c, i, m, lo, ready, start, end, line)}):
-            cand = _evaluate(c, i, m, k, ready, start, end, mach, line, mprev, mnext,
-                             existing, remaining)
-            if cand is not None and (best is None or cand.key < best.key):
-                best = cand
+        free = _first_free_fit(c, i, m, lo, ready, start, end, line)
+        for k in {*range(max(lo - 1, 0), min(lo + 4, len(line)) + 1), free}:
+            t = _start_at(c, i, m, k, ready, end, line)
+            if t < INFINITY:
+                late = max(0, t + c.durations[i][m] + remaining[i] - order.due) * order.weight
+                options.append((late, k != free, t, m, k))
+    best: _Candidate | None = None
+    for late, _pushes, t, m, k in sorted(options):
+        if best is not None and (best.key[0], best.key[1]) < (0.0, late):
+            break  # no later option can beat the best: added tardiness is never negative
+        limit = best.key[2] if best is not None and best.key[:2] == (0.0, late) else c.n
+        line = seq[m]
+        b = line[k] if k < len(line) else -1
+        changes = _propagate(c, i, t + c.durations[i][m], b, (start, end), mach, mprev, mnext,
+                             existing, limit)
+        if changes is None:
+            continue
+        added, moved, shift = _disruption(c, changes, start, end, mach, existing)
+        cand = _Candidate((added, late, moved, shift, t), m, k, {i: t, **changes})
+        if best is None or cand.key < best.key:
+            best = cand
     return best
+
+
+def _start_at(c: Compiled, i: int, m: int, k: int, ready: int, end: list[int],
+              line: list[int]) -> int:
+    a = line[k - 1] if k > 0 else -1
+    t = ready if a < 0 else max(ready, end[a] + c.setup[c.family[a]][c.family[i]])
+    return c.gaps[m].fit(t, c.durations[i][m], c.family[i], c.setup)
 
 
 def _first_free_fit(c: Compiled, i: int, m: int, lo: int, ready: int, start: list[int],
@@ -93,55 +118,41 @@ def _first_free_fit(c: Compiled, i: int, m: int, lo: int, ready: int, start: lis
     return len(line)
 
 
-def _evaluate(c: Compiled, i: int, m: int, k: int, ready: int, start: list[int], end: list[int],
-              mach: list[int], line: list[int], mprev: list[int], mnext: list[int],
-              existing: set[int], remaining: list[int]) -> _Candidate | None:
-    d = c.durations[i][m]
-    a = line[k - 1] if k > 0 else -1
-    b = line[k] if k < len(line) else -1
-    t = ready if a < 0 else max(ready, end[a] + c.setup[c.family[a]][c.family[i]])
-    t = c.gaps[m].fit(t, d, c.family[i], c.setup)
-    if t >= INFINITY:
-        return None
-    changes = _propagate(c, i, t + d, b, start, end, mach, mprev, mnext)
-    if changes is None:
-        return None
-    order = c.orders[c.order_of[i]]
-    late_new = max(0, t + d + remaining[i] - order.due) * order.weight
-    added, moved, shift = _disruption(c, changes, start, end, mach, existing)
-    return _Candidate((added, late_new, moved, shift, t + d), m, k, {i: t, **changes})
-
-
-def _propagate(c: Compiled, i: int, end_i: int, b: int, start: list[int], end: list[int],
-               mach: list[int], mprev: list[int], mnext: list[int]) -> dict[int, int] | None:
-    """New starts of the ops pushed by putting i (ending at end_i) just before b; None = cycle."""
+def _propagate(c: Compiled, i: int, end_i: int, b: int, times: tuple[list[int], list[int]],
+               mach: list[int], mprev: list[int], mnext: list[int], existing: set[int],
+               limit: int) -> dict[int, int] | None:
+    """New starts of the ops pushed by putting i (ending at end_i) just before b.
+    None for a cycle, or when more than `limit` existing ops would move (cannot win)."""
     new: dict[int, int] = {}
     if b < 0:
         return new
+    start, end = times
     heap = [(start[b], b)]
-
-    def end_of(j: int) -> int:
-        if j == i:
-            return end_i
-        return new[j] + c.durations[j][mach[j]] if j in new else end[j]
-
+    durations, setup, family, earliest = c.durations, c.setup, c.family, c.earliest
+    moved = 0
     while heap:
         _s, j = heapq.heappop(heap)
         if j == i:
             return None
         m = mach[j]
-        d = c.durations[j][m]
         p = i if j == b else mprev[j]
-        t = c.earliest[j]
+        t = earliest[j]
         if p >= 0:
-            t = max(t, end_of(p) + c.setup[c.family[p]][c.family[j]])
+            e = end_i if p == i else (new[p] + durations[p][mach[p]] if p in new else end[p])
+            t = max(t, e + setup[family[p]][family[j]])
         for q in c.preds[j]:
-            t = max(t, end_of(q))
+            e = new[q] + durations[q][mach[q]] if q in new else end[q]
+            if e > t:
+                t = e
         if t <= new.get(j, start[j]):
             continue
-        t = c.gaps[m].fit(t, d, c.family[j], c.setup)
+        t = c.gaps[m].fit(t, durations[j][m], family[j], setup)
         if t >= INFINITY:
             return None
+        if j not in new and j in existing:
+            moved += 1
+            if moved > limit:
+                return None
         new[j] = t
         for s in c.succs[j]:
             if mach[s] >= 0 or s == i:

@@ -88,7 +88,7 @@ def tails(c: Compiled, sol: Solution) -> list[int]:
 
 
 def neighbours(c: Compiled, sol: Solution, chain: list[int], rng: random.Random,
-               reassign_limit: int = 8) -> list[Move]:
+               reassign_limit: int = 8, tail: list[int] | None = None) -> list[Move]:
     pos = {}
     for s in sol.seq:
         for k, i in enumerate(s):
@@ -106,7 +106,8 @@ def neighbours(c: Compiled, sol: Solution, chain: list[int], rng: random.Random,
         if len(block) > 2:
             moves.append((block[-1], m, pos[block[0]]))
             moves.append((block[0], m, pos[block[-1]]))
-    moves.extend(_reassignments(c, sol, chain, pos, reassign_limit))
+    moves.extend(_reassignments(c, sol, chain, pos, reassign_limit,
+                                tail if tail is not None else tails(c, sol)))
     return list(dict.fromkeys(moves))
 
 
@@ -122,8 +123,7 @@ def _blocks(sol: Solution, chain: list[int], pos: dict[int, int]) -> list[list[i
 
 
 def _reassignments(c: Compiled, sol: Solution, chain: list[int], pos: dict[int, int],
-                   limit: int) -> list[Move]:
-    tail = tails(c, sol)
+                   limit: int, tail: list[int]) -> list[Move]:
     start, end = sol.start, sol.end
     scored: list[tuple[float, Move]] = []
     for i in chain:
@@ -174,32 +174,58 @@ def tabu_key(sol: Solution, i: int) -> tuple[int, int, int]:
     return (i, m, s[k - 1] if k > 0 else -1)
 
 
+def estimate(c: Compiled, sol: Solution, tail: list[int], mv: Move,
+             pos: dict[int, int]) -> float:
+    """Head + duration + tail of the moved op after the move (setups ignored); for an
+    adjacent swap on one machine, the classic two-op N5 estimate."""
+    i, m, k = mv
+    start, end, mach = sol.start, sol.end, sol.mach
+    line = sol.seq[m]
+    old = mach[i]
+    if m == old and k == pos[i] + 1 and k < len(line):
+        return _swap_estimate(c, sol, tail, i, line[k], pos)
+    rest = [j for j in line if j != i] if m == old else line
+    a = rest[k - 1] if k > 0 else -1
+    b = rest[k] if k < len(rest) else -1
+    head = max([c.earliest[i]] + [end[p] for p in c.preds[i]] + ([end[a]] if a >= 0 else []))
+    after = max([end[s] - start[s] + tail[s] for s in c.succs[i]]
+                + ([end[b] - start[b] + tail[b]] if b >= 0 else []) + [0])
+    return head + c.durations[i][m] + after
+
+
+def _swap_estimate(c: Compiled, sol: Solution, tail: list[int], u: int, v: int,
+                   pos: dict[int, int]) -> float:
+    start, end = sol.start, sol.end
+    line = sol.seq[sol.mach[u]]
+    pu, pv = end[u] - start[u], end[v] - start[v]
+    k = pos[u]
+    before = line[k - 1] if k > 0 else -1
+    after = line[k + 2] if k + 2 < len(line) else -1
+    rv = max([c.earliest[v]] + [end[p] for p in c.preds[v]] + ([end[before]] if before >= 0
+                                                                  else []))
+    ru = max([c.earliest[u], rv + pv] + [end[p] for p in c.preds[u]])
+    qu = max([0] + [end[s] - start[s] + tail[s] for s in c.succs[u]]
+             + ([end[after] - start[after] + tail[after]] if after >= 0 else []))
+    qv = max([pu + qu] + [end[s] - start[s] + tail[s] for s in c.succs[v]])
+    return max(rv + pv + qv, ru + pu + qu)
+
+
 def tabu_search(c: Compiled, sol: Solution, objective: Objective, deadline: float,
-                rng: random.Random, stall: int = 400) -> tuple[Solution, int]:
-    """Classic tabu search with aspiration; restarts from the best after `stall` idle steps."""
+                rng: random.Random, stall: int = 400, exact: int = 4) -> tuple[Solution, int]:
+    """Tabu search with aspiration. Moves are ranked by a head/tail estimate and only the
+    `exact` most promising are decoded; restarts from the best after `stall` idle steps."""
     best = cur = sol
     tabu: dict[tuple[int, int, int], int] = {}
     it = idle = 0
     tenure = 6 + c.n // 40
     while time.perf_counter() < deadline:
         it += 1
-        chain = critical_chain(c, cur, objective, rng)
-        chosen: tuple[float, Solution, int] | None = None
-        for mv in neighbours(c, cur, chain, rng):
-            cand = apply_move(c, cur, mv, objective)
-            if cand is None:
-                continue
-            is_tabu = tabu.get(tabu_key(cand, mv[0]), 0) > it
-            if is_tabu and cand.score >= best.score:
-                continue
-            key = cand.score + rng.random() * 1e-3
-            if chosen is None or key < chosen[0]:
-                chosen = (key, cand, mv[0])
+        chosen = _step(c, cur, best, objective, rng, tabu, it, exact)
         if chosen is None:
             cur, idle = perturb(c, best, objective, rng), 0
             continue
-        tabu[tabu_key(cur, chosen[2])] = it + tenure + rng.randint(0, tenure)
-        cur = chosen[1]
+        tabu[tabu_key(cur, chosen[1])] = it + tenure + rng.randint(0, tenure)
+        cur = chosen[0]
         if cur.score < best.score:
             best, idle = cur, 0
         else:
@@ -207,6 +233,31 @@ def tabu_search(c: Compiled, sol: Solution, objective: Objective, deadline: floa
             if idle > stall:
                 cur, idle = perturb(c, best, objective, rng), 0
     return best, it
+
+
+def _step(c: Compiled, cur: Solution, best: Solution, objective: Objective,
+          rng: random.Random, tabu: dict[tuple[int, int, int], int], it: int,
+          exact: int) -> tuple[Solution, int] | None:
+    chain = critical_chain(c, cur, objective, rng)
+    pos = {i: k for line in cur.seq for k, i in enumerate(line)}
+    tail = tails(c, cur)
+    ranked = sorted((estimate(c, cur, tail, mv, pos) + rng.random() * 0.5, mv)
+                    for mv in neighbours(c, cur, chain, rng, tail=tail))
+    chosen: tuple[float, Solution, int] | None = None
+    tried = 0
+    for _est, mv in ranked:
+        if tried >= exact:
+            break
+        cand = apply_move(c, cur, mv, objective)
+        if cand is None:
+            continue
+        if tabu.get(tabu_key(cand, mv[0]), 0) > it and cand.score >= best.score:
+            continue
+        tried += 1
+        key = cand.score + rng.random() * 1e-3
+        if chosen is None or key < chosen[0]:
+            chosen = (key, cand, mv[0])
+    return None if chosen is None else (chosen[1], chosen[2])
 
 
 def perturb(c: Compiled, sol: Solution, objective: Objective, rng: random.Random,

@@ -7,6 +7,7 @@ service or browser skips its tests; under CI=true it fails them.
 
 from __future__ import annotations
 
+import base64
 import os
 import socket
 import subprocess
@@ -59,7 +60,12 @@ def service_env(instance_dir: Path) -> dict[str, str]:
         or f"sqla+sqlite:///{instance_dir / 'broker.sqlite'}",
         "C2M_SECRET_KEY": "test-secret",
         "C2M_LOG_LEVEL": "WARNING",
+        # One simulator and one web server per test session; workers deliver to them.
+        "C2M_MES_SECRET": "whsec_" + base64.b64encode(b"c2m-test-mes-secret-0123").decode(),
+        "C2M_MES_SIM_PORT": str(free_port()),
+        "C2M_PORT": str(free_port()),
     }
+    env["C2M_MES_URL"] = f"http://127.0.0.1:{env['C2M_MES_SIM_PORT']}"
     return env
 
 
@@ -192,3 +198,51 @@ def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     """Keep what the browser showed as a test artifact."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def wait_for_http(url: str, timeout: float = 30) -> None:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    pytest.fail(f"nothing answered at {url}")
+
+
+@pytest.fixture(scope="session")
+def session_server(settings: Settings, service_env: dict[str, str], migrated_database: str
+                   ) -> Iterator[str]:
+    """c2m's web app on the session's C2M_PORT: the simulator posts its events here."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", int(service_env["C2M_PORT"]), create_app(settings),
+                         threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def mes_simulator(service_env: dict[str, str], session_server: str
+                  ) -> Iterator[str]:
+    """The reference MES as its own process, fast enough that an order finishes in seconds."""
+    port = service_env["C2M_MES_SIM_PORT"]
+    log_path = Path(service_env["C2M_INSTANCE_DIR"]) / "mes-sim.log"
+    with log_path.open("wb") as log:
+        simulator = subprocess.Popen(
+            [sys.executable, "-m", "c2m", "mes-sim", "--port", port, "--speed", "20000",
+             "--seed", "7", "--callback-url", session_server + "/api/mes/v1/events"],
+            env=child_env(service_env), stdout=log, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    wait_for_http(url + "/_sim/health")
+    yield url
+    simulator.terminate()
+    simulator.wait(timeout=20)

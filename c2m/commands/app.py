@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
+from sqlalchemy.orm import Session
 
 from c2m import supervisor
 from c2m.settings import Settings, SettingsError, load_settings
@@ -84,6 +87,8 @@ def register(cli: click.Group, bench: click.Group) -> None:
     def products() -> None:
         """The product catalogue."""
 
+    register_admin(cli)
+
     @products.command("load")
     def products_load() -> None:
         """Load every product model of C2M_PRODUCTS_DIR (all or nothing)."""
@@ -104,4 +109,68 @@ def _check_services(settings: Settings, broker: bool = True) -> None:
         if broker:
             check_broker(settings)
     except PreflightError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def register_admin(cli: click.Group) -> None:
+    """Users and MES clients from the command line (the admin pages do the same)."""
+
+    @cli.group()
+    def users() -> None:
+        """Planner and admin accounts."""
+
+    @users.command("create")
+    @click.argument("username")
+    @click.option("--role", type=click.Choice(["planner", "admin"]), default="planner")
+    @click.password_option()
+    def users_create(username: str, role: str, password: str) -> None:
+        from c2m import auth
+
+        with _session() as session:
+            auth.create_user(session, username, password, role)
+        click.echo(f"user {username} ({role}) created")
+
+    @cli.group("mes-clients")
+    def mes_clients() -> None:
+        """MES API clients and their bearer tokens."""
+
+    @mes_clients.command("create")
+    @click.argument("name")
+    @click.option(
+        "--scope",
+        "scopes",
+        multiple=True,
+        type=click.Choice(["pull", "events"]),
+        default=("pull", "events"),
+        show_default=True,
+    )
+    def mes_clients_create(name: str, scopes: tuple[str, ...]) -> None:
+        from c2m import auth
+
+        with _session() as session:
+            token = auth.issue_client_token(session, name, scopes)
+        click.echo(f"MES client {name}: token (shown once) {token}")
+
+    @mes_clients.command("revoke")
+    @click.argument("name")
+    def mes_clients_revoke(name: str) -> None:
+        from c2m import auth
+
+        with _session() as session:
+            auth.revoke_client(session, name)
+        click.echo(f"MES client {name} revoked")
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    """A unit of work for one command; domain errors become one clear line."""
+    from c2m.db import make_engine, make_session_factory, unit_of_work
+    from c2m.errors import C2mError
+
+    settings = _settings_or_exit()
+    _check_services(settings, broker=False)
+    try:
+        with unit_of_work(make_session_factory(make_engine(settings.database_url))) as session:
+            yield session
+    except C2mError as error:
         raise click.ClickException(str(error)) from None

@@ -116,6 +116,8 @@ def bench_insertion(ops: int, runs: int, as_json: bool) -> None:
             f"  moved median {s['moved_median']} max {s['moved_max']}"
             f"  tardiness delta mean {s['tardiness_delta_mean']}"
             f"  new order late {s['new_order_late_count']}/{res['runs']}"
+            f" (mean {s['new_order_lateness_mean_min']} min)"
+            f"  added tardiness of other orders {s['other_orders_added_tardiness']}"
             f"  violations {s['violations']}"
         )
     click.echo(f"p95 ratio ours/peer: {res['p95_ratio_to_peer']}")

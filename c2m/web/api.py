@@ -8,11 +8,12 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from c2m import orders, planning
+from c2m import auth, orders, planning, release
 from c2m.auth import role_required
 from c2m.db import session_factory, unit_of_work
 from c2m.errors import InvalidInput, NotFound
 from c2m.models import Order, OrderLine, PlannedOperation, PlanRun
+from mes_bridge.model import PayloadFormat
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -161,3 +162,41 @@ def plan_run_view(session: Any, run: PlanRun) -> dict[str, Any]:
             for r in rows
         ],
     }
+
+
+@blueprint.post("/plan-runs/<int:run_id>/release")
+@role_required("planner")
+def release_plan_run(run_id: int) -> ResponseReturnValue:
+    """Approve the schedule: work orders and their outbox rows in one transaction, then send."""
+    settings = current_app.extensions["c2m.settings"]
+    with unit_of_work(session_factory()) as session:
+        work_orders = release.release(session, run_id, PayloadFormat(settings.mes_format))
+        message_ids = release.pending_messages(session, work_orders)
+    for message_id in message_ids:
+        enqueue_delivery(message_id)
+    return jsonify({"plan_run": run_id, "work_orders": work_orders}), 200
+
+
+def enqueue_delivery(message_id: str) -> None:
+    try:
+        current_app.extensions["celery"].send_task("c2m.deliver", args=[message_id])
+    except Exception:  # the row is in the outbox; the sweeper sends it
+        current_app.logger.warning("message %s not enqueued; the sweeper will", message_id)
+
+
+@blueprint.post("/session")
+def log_in() -> ResponseReturnValue:
+    """Planners and admins log in (the HTML login form posts to the same use case)."""
+    body = json_body()
+    with unit_of_work(session_factory()) as db:
+        user = auth.authenticate(db, str(body.get("username", "")), str(body.get("password", "")))
+        if user is None:
+            return jsonify({"error": "Unauthorized", "detail": "wrong user name or password"}), 401
+        auth.start_session(user)
+        return jsonify({"user": user.username, "role": user.role})
+
+
+@blueprint.delete("/session")
+def log_out() -> ResponseReturnValue:
+    auth.end_session()
+    return "", 204

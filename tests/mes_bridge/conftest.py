@@ -18,9 +18,8 @@ from typing import Any
 import pytest
 import requests
 
-from mes_bridge import signing
 from mes_bridge.errors import MesBridgeError
-from mes_bridge.events_in import parse_events
+from mes_bridge.events_in import receive_events
 from mes_bridge.model import Event, MaterialLine, Operation, Parameter, WorkOrder
 
 T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
@@ -57,6 +56,7 @@ def work_order() -> WorkOrder:
 class SimProcess:
     url: str
     process: subprocess.Popen[str]
+    secret: str = SECRET
 
     @property
     def push_url(self) -> str:
@@ -102,6 +102,7 @@ class Receiver:
     url: str = ""
     events: dict[str, Event] = field(default_factory=dict)
     deliveries: int = 0
+    arrivals: list[int] = field(default_factory=list)  # sequence numbers, in arrival order
     refused: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -126,8 +127,7 @@ def receiver() -> Iterator[Receiver]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             try:
-                signing.verify(SECRET, dict(self.headers.items()), body)
-                events = parse_events(body, self.headers.get("Content-Type", ""))
+                events = receive_events(SECRET, dict(self.headers.items()), body)
             except MesBridgeError as error:
                 with sink.lock:
                     sink.refused.append(str(error))
@@ -136,6 +136,7 @@ def receiver() -> Iterator[Receiver]:
             with sink.lock:
                 sink.deliveries += 1
                 for event in events:
+                    sink.arrivals.append(event.sequence)
                     sink.events.setdefault(event.event_id, event)
             self._answer(204)
 

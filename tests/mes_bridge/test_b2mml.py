@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from mes_bridge.errors import EventParseError, PayloadInvalid
 from mes_bridge.lifecycle import EventKind
 from mes_bridge.model import Event, OperationActual, PayloadFormat
 
-from .conftest import T0
+T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # the sample work order's start
 
 Q = f"{{{NS_V0701}}}"
 EXAMPLES = standards_dir() / "examples"

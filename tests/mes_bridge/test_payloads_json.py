@@ -1,18 +1,19 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import jsonschema
 import pytest
 
-from mes_bridge import payloads
-from mes_bridge.errors import EventParseError
-from mes_bridge.events_in import parse_events, parse_json_event
+from mes_bridge import payloads, signing
+from mes_bridge.errors import EventParseError, SignatureStale
+from mes_bridge.events_in import parse_events, parse_json_event, receive_events
 from mes_bridge.lifecycle import EventKind
 from mes_bridge.model import Event, OperationActual, PayloadFormat
 
-from .conftest import T0
+T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # the sample work order's start
 
 
 def test_the_json_work_order_follows_its_published_schema(work_order):
@@ -78,3 +79,26 @@ def test_a_bad_json_event_names_the_field(change, field, message):
 def test_a_body_that_is_not_json_is_a_parse_error():
     with pytest.raises(EventParseError, match="not JSON"):
         parse_json_event(b"{kind: started")
+
+
+def _signed(secret: str, webhook_id: str, body: bytes, stamp: int = 1_790_000_000):
+    return {**signing.sign_headers(secret, webhook_id, body, stamp),
+            "Content-Type": "application/json"}
+
+
+def test_a_signed_event_is_received_once_checked(secret):
+    body = json.dumps(payloads.event_document(_event())).encode()
+    headers = _signed(secret, "evt-7", body)
+    assert receive_events(secret, headers, body, now=1_790_000_010) == [_event()]
+
+
+def test_an_event_under_a_different_signed_id_is_refused(secret):
+    body = json.dumps(payloads.event_document(_event())).encode()
+    with pytest.raises(EventParseError, match="does not match the event id"):
+        receive_events(secret, _signed(secret, "evt-other", body), body, now=1_790_000_000)
+
+
+def test_a_replayed_event_outside_the_window_is_refused_before_parsing(secret):
+    body = b"not even json"
+    with pytest.raises(SignatureStale):
+        receive_events(secret, _signed(secret, "evt-7", body), body, now=1_790_000_000 + 301)

@@ -1,0 +1,145 @@
+"""The outbox dispatcher: delivers outbox rows to the MES, one in flight per work order, in
+sequence order, at least once (the idempotency key makes repeats harmless).
+
+A delivery claims its row in one transaction, sends with no transaction open, and records the
+verdict in another. A worker killed mid-push leaves the row IN_FLIGHT; the sweeper re-sends it
+once its claim has expired.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from c2m.db import unit_of_work
+from c2m.errors import Conflict
+from c2m.models import OutboxMessage, OutboxStatus, WorkOrder, utc_now
+from mes_bridge import delivery
+from mes_bridge.errors import InvalidTransition
+from mes_bridge.lifecycle import WorkOrderState, transition
+from mes_bridge.model import PayloadFormat
+
+log = logging.getLogger(__name__)
+CLAIM_TIMEOUT = timedelta(minutes=2)  # longer than connect + read timeouts of one push
+POLICY = delivery.RetryPolicy(max_attempts=8, base_delay=1.0, max_delay=300.0)
+
+
+@dataclass(frozen=True)
+class Claim:
+    message: delivery.OutboundMessage
+    attempt: int
+
+
+def claim(sessions: sessionmaker[Session], message_id: str) -> Claim | None:
+    """Take the row if it is due and first in line for its work order."""
+    now = utc_now()
+    with unit_of_work(sessions) as session:
+        row = session.get(OutboxMessage, message_id, with_for_update=True)
+        if row is None or not _due(row, now) or _blocked(session, row):
+            return None
+        row.status, row.attempts = OutboxStatus.IN_FLIGHT, row.attempts + 1
+        row.next_attempt_at = now + CLAIM_TIMEOUT
+        work_order = session.get_one(WorkOrder, row.work_order_id)
+        message = delivery.OutboundMessage(
+            message_id=row.id,
+            work_order_id=work_order.number,
+            sequence=row.sequence,
+            format=PayloadFormat(row.format),
+            body=row.body.encode(),
+        )
+        return Claim(message, row.attempts)
+
+
+def _due(row: OutboxMessage, now: object) -> bool:
+    if row.status is OutboxStatus.PENDING:
+        return row.next_attempt_at <= now  # type: ignore[operator]
+    # An expired claim: the worker that held it died mid-push.
+    return row.status is OutboxStatus.IN_FLIGHT and row.next_attempt_at <= now  # type: ignore[operator]
+
+
+def _blocked(session: Session, row: OutboxMessage) -> bool:
+    """An earlier message of the same work order is not settled yet: keep the order."""
+    earlier = select(OutboxMessage.id).where(
+        OutboxMessage.work_order_id == row.work_order_id,
+        OutboxMessage.sequence < row.sequence,
+        OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT]),
+    )
+    return session.scalar(earlier.limit(1)) is not None
+
+
+def record(sessions: sessionmaker[Session], message_id: str, decision: delivery.Decision) -> None:
+    now = utc_now()
+    with unit_of_work(sessions) as session:
+        row = session.get_one(OutboxMessage, message_id, with_for_update=True)
+        work_order = session.get_one(WorkOrder, row.work_order_id)
+        row.last_error = "" if decision.verdict is delivery.Verdict.DELIVERED else decision.reason
+        if decision.verdict is delivery.Verdict.DELIVERED:
+            row.status, row.delivered_at = OutboxStatus.DELIVERED, now
+            _advance(work_order, WorkOrderState.DISPATCHED)
+        elif decision.verdict is delivery.Verdict.RETRY:
+            row.status = OutboxStatus.PENDING
+            row.next_attempt_at = now + timedelta(seconds=decision.delay_seconds)
+        elif decision.verdict is delivery.Verdict.REJECTED:
+            row.status = OutboxStatus.REJECTED
+            work_order.reason = decision.reason
+            _advance(work_order, WorkOrderState.REJECTED)
+        else:
+            row.status = OutboxStatus.DEAD
+        log.info(
+            "outbox delivery",
+            extra={
+                "message": message_id,
+                "verdict": decision.verdict,
+                "reason": decision.reason,
+                "attempt": row.attempts,
+            },
+        )
+
+
+def _advance(work_order: WorkOrder, target: WorkOrderState) -> None:
+    """Only forward: an MES event may already have moved the work order past `target`."""
+    try:
+        work_order.state = transition(work_order.state, target)
+    except InvalidTransition:
+        return
+    work_order.updated_at = utc_now()
+
+
+def deliver(sessions: sessionmaker[Session], endpoint: delivery.Endpoint, message_id: str) -> str:
+    """One delivery attempt of one outbox row; returns the verdict (or 'skipped')."""
+    claimed = claim(sessions, message_id)
+    if claimed is None:
+        return "skipped"
+    outcome = delivery.push(endpoint, claimed.message)
+    decision = delivery.decide(outcome, claimed.attempt, POLICY)
+    record(sessions, message_id, decision)
+    return decision.verdict.value
+
+
+def due_messages(sessions: sessionmaker[Session], limit: int = 500) -> list[str]:
+    """Rows to (re)send now: pending and due, or claimed by a worker that never came back."""
+    with unit_of_work(sessions) as session:
+        query = (
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT]),
+                OutboxMessage.next_attempt_at <= utc_now(),
+            )
+            .order_by(OutboxMessage.work_order_id, OutboxMessage.sequence)
+            .limit(limit)
+        )
+        return list(session.scalars(query))
+
+
+def replay(session: Session, message_id: str) -> None:
+    """An operator sends a dead-lettered message again (same id: the MES de-duplicates)."""
+    row = session.get(OutboxMessage, message_id)
+    if row is None or row.status is not OutboxStatus.DEAD:
+        raise Conflict(f"message {message_id} is not dead-lettered")
+    if not row.body:
+        raise Conflict(f"message {message_id} has no valid payload to send: {row.last_error}")
+    row.status, row.attempts, row.next_attempt_at = OutboxStatus.PENDING, 0, utc_now()

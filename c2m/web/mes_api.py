@@ -1,0 +1,99 @@
+"""The MES-facing API (`/api/mes/v1`): signed status events in, work orders pulled out.
+
+Events authenticate by their Standard Webhooks signature (the MES endpoint's shared secret);
+pull clients by a bearer token with the `pull` scope. Nothing else gets in.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, current_app, g, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from c2m import mes_intake
+from c2m.auth import scope_required
+from c2m.db import session_factory, unit_of_work
+from c2m.errors import InvalidInput, NotFound
+from c2m.models import OutboxMessage, OutboxStatus, WorkOrder, utc_now
+from mes_bridge import signing
+from mes_bridge.errors import EventParseError, InvalidTransition, SignatureError
+from mes_bridge.events_in import parse_events
+from mes_bridge.lifecycle import WorkOrderState, transition
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("mes_api", __name__, url_prefix="/api/mes/v1")
+PAGE_SIZE = 100
+
+
+@blueprint.post("/events")
+def events() -> ResponseReturnValue:
+    settings = current_app.extensions["c2m.settings"]
+    body = request.get_data()
+    try:
+        signing.verify(settings.mes_secret, dict(request.headers), body)
+    except SignatureError as error:
+        log.warning(
+            "MES callback refused", extra={"reason": str(error), "remote": request.remote_addr}
+        )
+        return jsonify({"error": "Unauthorized", "detail": str(error)}), 401
+    try:
+        parsed = parse_events(body, request.content_type or "")
+    except EventParseError as error:
+        raise InvalidInput(str(error), "body") from None
+    with unit_of_work(session_factory()) as session:
+        reports = mes_intake.take_in(session, parsed)
+    return jsonify({"events": [r.__dict__ for r in reports]}), 200
+
+
+@blueprint.get("/work-orders")
+@scope_required("pull")
+def pull() -> ResponseReturnValue:
+    """Cursor feed of released work orders: `after` is the last cursor the client saw."""
+    try:
+        after = int(request.args.get("after", "0"))
+    except ValueError:
+        raise InvalidInput("after must be a whole number (the last cursor seen)", "after") from None
+    with unit_of_work(session_factory()) as session:
+        rows = session.scalars(
+            select(WorkOrder).where(WorkOrder.id > after).order_by(WorkOrder.id).limit(PAGE_SIZE)
+        ).all()
+        items = [_pulled(row) for row in rows]
+    cursor = rows[-1].id if rows else after
+    return jsonify({"work_orders": items, "cursor": cursor, "more": len(rows) == PAGE_SIZE})
+
+
+def _pulled(row: WorkOrder) -> dict[str, Any]:
+    """The released snapshot itself: later model edits never change what is handed out."""
+    return {"cursor": row.id, "state": row.state.value, "work_order": row.payload}
+
+
+@blueprint.post("/work-orders/<number>/ack")
+@scope_required("pull")
+def acknowledge(number: str) -> ResponseReturnValue:
+    with unit_of_work(session_factory()) as session:
+        row = session.scalar(select(WorkOrder).filter_by(number=number).with_for_update())
+        if row is None:
+            raise NotFound(f"no work order {number!r}")
+        try:
+            row.state = transition(row.state, WorkOrderState.ACCEPTED)
+        except InvalidTransition as error:
+            if not error.stale:
+                raise InvalidInput(str(error), "state") from None
+        _settle_outbox(session, row.id)
+        state = row.state.value
+    log.info("work order acknowledged by pull", extra={"client": g.api_client, "wo": number})
+    return jsonify({"work_order": number, "state": state})
+
+
+def _settle_outbox(session: Any, work_order_id: int) -> None:
+    """A pulled-and-acknowledged work order needs no push any more."""
+    for message in session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.work_order_id == work_order_id,
+            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.DEAD]),
+        )
+    ):
+        message.status, message.delivered_at = OutboxStatus.DELIVERED, utc_now()

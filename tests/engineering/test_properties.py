@@ -1,0 +1,161 @@
+"""Properties over valid configurations sampled from the configurator's compiled model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+
+from bom.errors import EngineeringError
+from configurator.expressions import Ref
+from configurator.model import FeatureType
+from routing.engineer import EngineeringModel, check_configuration, engineer
+from routing.validate import sample_configurations, validate_samples
+
+Loader = Callable[[str], EngineeringModel]
+
+
+def _valid(model: EngineeringModel, values: dict[str, object]) -> bool:
+    try:
+        check_configuration(model.product, values)
+    except EngineeringError:
+        return False
+    return True
+
+
+def _lines(model: EngineeringModel, values: dict[str, object]) -> dict[str, Decimal]:
+    """Gross quantity per BOM line id over the whole tree."""
+    totals: dict[str, Decimal] = {}
+    for node in engineer(model, values).tree.walk()[1:]:
+        totals[node.line] = totals.get(node.line, Decimal(0)) + node.gross
+    return totals
+
+
+def test_every_sampled_valid_configuration_engineers_without_a_defect(
+    product: str, engineering: Loader
+) -> None:
+    model = engineering(product)
+    report = validate_samples(model, sample_configurations(model.product, 40, seed=7))
+    assert report.configurations == 40
+
+
+def test_cut_sizes_grow_with_a_larger_dimension_and_never_shrink(
+    product: str, engineering: Loader
+) -> None:
+    model = engineering(product)
+    dimensions = [f for f in model.product.features
+                  if f.type is FeatureType.INTEGER and f.unit == "mm"]
+    compared = 0
+    for values in sample_configurations(model.product, 25, seed=3):
+        for feature in dimensions:
+            bigger = {**values, feature.name: int(values[feature.name]) + feature.step}
+            if not _valid(model, bigger):
+                continue
+            before = {c.path: c for c in engineer(model, values).cut_list}
+            after = {c.path: c for c in engineer(model, bigger).cut_list}
+            for path in before.keys() & after.keys():
+                assert after[path].length_mm >= before[path].length_mm, (feature.name, path)
+                assert (after[path].width_mm or 0) >= (before[path].width_mm or 0)
+            compared += 1
+    if compared == 0:
+        pytest.skip("no dimension could be enlarged alone in the sampled configurations")
+
+
+def test_a_depth_or_height_step_changes_a_cut_by_exactly_that_step(engineering: Loader) -> None:
+    wardrobe = engineering("wardrobe")
+    values = sample_configurations(wardrobe.product, 1, seed=11)[0]
+    values.update(height=2200, top_cabinets=False, door_type="open", front="none",
+                  handle="none", soft_close=True, drawers=max(int(values["drawers"]), 1))
+    if not _valid(wardrobe, values):
+        pytest.skip("sampled wardrobe cannot be made open-fronted")
+    taller = {**values, "height": 2300}
+    side = {c.path: c for c in engineer(wardrobe, values).cut_list}
+    side_taller = {c.path: c for c in engineer(wardrobe, taller).cut_list}
+    for path, row in side.items():
+        if path.endswith("carcass_sides/board_" + path.rsplit("board_", 1)[-1]):
+            assert side_taller[path].length_mm - row.length_mm == 100
+
+
+def test_sofa_fabric_area_scales_with_seat_depth(sofa: EngineeringModel) -> None:
+    values = {"layout": "straight", "seats_800": 2, "seats_1000": 0, "return_seats": 0,
+              "arms": "slim", "total_width": 1900, "return_length": 0, "seat_depth": 900,
+              "cover": "tech_fabric", "colour": "grey", "legs": "oak",
+              "filling": "hr_foam", "firmness": "medium", "recliner": False,
+              "usb_charging": False, "removable_covers": True, "stain_protection": False,
+              "headrests": 0}
+    shallow = _lines(sofa, values)["cover_tech"]
+    deep = _lines(sofa, {**values, "seat_depth": 950})["cover_tech"]
+    # seat panels: 2 modules x 4 panels x 880 mm wide; arms: 2 x 2 panels x 850 mm wide
+    expected_m2 = Decimal(50) * (2 * 4 * 880 + 2 * 2 * 850) / 1_000_000 * Decimal("1.12")
+    assert deep - shallow == expected_m2.quantize(Decimal("0.0001"))
+
+
+def test_turning_an_option_off_removes_the_lines_it_selects(
+    product: str, engineering: Loader
+) -> None:
+    model = engineering(product)
+    booleans = [f.name for f in model.product.features if f.type is FeatureType.BOOLEAN]
+    only_on = {line.id: line.when.expr.key for line in model.bom.lines()
+               if line.when is not None and isinstance(line.when.expr, Ref)
+               and line.when.expr.key in booleans}
+    checked = 0
+    for values in sample_configurations(model.product, 30, seed=5):
+        for name in booleans:
+            off = {**values, name: False}
+            if values[name] is not True or not _valid(model, off):
+                continue
+            with_option, without = _lines(model, values), _lines(model, off)
+            for line_id, feature in only_on.items():
+                if feature == name:
+                    assert line_id not in without, (name, line_id)
+            checked += 1
+    if checked == 0:
+        pytest.skip("no boolean option could be turned off alone in the samples")
+
+
+def test_sofa_without_usb_or_recliner_has_none_of_their_parts(sofa: EngineeringModel) -> None:
+    values = sample_configurations(sofa.product, 1, seed=2)[0]
+    values.update(recliner=False, usb_charging=False)
+    items = {node.item for node in engineer(sofa, values, check=False).tree.walk()}
+    assert not items & {"REC-MECH", "REC-MOTOR", "EL-PSU-29V", "EL-USBC-ARM"}
+
+
+def test_an_exclusive_group_with_two_lines_selected_is_reported_with_both(
+    sofa: EngineeringModel,
+) -> None:
+    from dataclasses import replace
+
+    bom = sofa.bom
+    kit = bom.assemblies["leg_kit"]
+    oak = next(line for line in kit.lines if line.id == "legs_oak")
+    always = replace(oak, id="legs_oak_twin", when=None)
+    broken = replace(sofa, bom=replace(bom, assemblies={
+        **bom.assemblies, "leg_kit": replace(kit, lines=(*kit.lines, always))}))
+    values = sample_configurations(sofa.product, 60, seed=1)
+    with pytest.raises(EngineeringError, match="exclusive group 'leg_type'"):
+        validate_samples(broken, values)
+
+
+def test_a_quantity_that_reaches_zero_in_a_valid_configuration_is_reported(
+    sofa: EngineeringModel,
+) -> None:
+    from dataclasses import replace
+
+    from bom.formula import formula
+    from bom.source import Node
+
+    node = Node("sofa/bom.yaml", 99)
+    node["qty"] = "seats_1000"
+    node.key_lines["qty"] = 99
+    root = sofa.bom.assemblies["sofa"]
+    lines = tuple(replace(line, qty=formula(node, "qty", "line 'connectors'"))
+                  if line.id == "connectors" else line for line in root.lines)
+    broken = replace(sofa, bom=replace(sofa.bom, assemblies={
+        **sofa.bom.assemblies, "sofa": replace(root, lines=lines)}))
+    values = [v for v in sample_configurations(sofa.product, 40, seed=4)
+              if v["seats_1000"] == 0]
+    assert values
+    with pytest.raises(EngineeringError, match="must be positive") as caught:
+        validate_samples(broken, values)
+    assert caught.value.line == 99 and "connectors" in str(caught.value)
