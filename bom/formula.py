@@ -6,9 +6,10 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from bom.compiled import Compiled, compile_expr
 from bom.errors import EngineeringError
 from bom.source import Node
-from configurator.expressions import Expr, ExpressionError, evaluate, names, parse
+from configurator.expressions import Expr, ExpressionError, names, parse
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,11 @@ class Formula:
     file: str
     line: int
     owner: str  # e.g. "line 'side_panel'" or "operation 'cut'"
+    run: Compiled = field(compare=False, repr=False, default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.run is None:
+            object.__setattr__(self, "run", compile_expr(self.expr))
 
     def names(self) -> frozenset[str]:
         return names(self.expr)
@@ -29,7 +35,7 @@ class Formula:
 
     def value(self, env: Mapping[str, object]) -> object:
         try:
-            return evaluate(self.expr, env)
+            return self.run(env)
         except ExpressionError as error:
             raise self.fail(f"{error.message} in {self.text!r}") from None
 

@@ -17,15 +17,22 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from c2m.db import unit_of_work
 from c2m.errors import Conflict
-from c2m.models import OutboxMessage, OutboxStatus, WorkOrder, utc_now
+from c2m.models import OrderLine, OutboxMessage, OutboxStatus, WorkOrder, utc_now
 from mes_bridge import delivery
 from mes_bridge.errors import InvalidTransition
 from mes_bridge.lifecycle import WorkOrderState, transition
 from mes_bridge.model import PayloadFormat
 
 log = logging.getLogger(__name__)
-CLAIM_TIMEOUT = timedelta(minutes=2)  # longer than connect + read timeouts of one push
 POLICY = delivery.RetryPolicy(max_attempts=8, base_delay=1.0, max_delay=300.0)
+
+
+@dataclass(frozen=True)
+class DispatchConfig:
+    endpoint: delivery.Endpoint
+    policy: delivery.RetryPolicy = POLICY
+    # Longer than connect + read timeout of one push, so a live push is never taken over.
+    claim_timeout: timedelta = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -34,7 +41,9 @@ class Claim:
     attempt: int
 
 
-def claim(sessions: sessionmaker[Session], message_id: str) -> Claim | None:
+def claim(
+    sessions: sessionmaker[Session], message_id: str, claim_timeout: timedelta
+) -> Claim | None:
     """Take the row if it is due and first in line for its work order."""
     now = utc_now()
     with unit_of_work(sessions) as session:
@@ -42,7 +51,7 @@ def claim(sessions: sessionmaker[Session], message_id: str) -> Claim | None:
         if row is None or not _due(row, now) or _blocked(session, row):
             return None
         row.status, row.attempts = OutboxStatus.IN_FLIGHT, row.attempts + 1
-        row.next_attempt_at = now + CLAIM_TIMEOUT
+        row.next_attempt_at = now + claim_timeout
         work_order = session.get_one(WorkOrder, row.work_order_id)
         message = delivery.OutboundMessage(
             message_id=row.id,
@@ -87,6 +96,7 @@ def record(sessions: sessionmaker[Session], message_id: str, decision: delivery.
             row.status = OutboxStatus.REJECTED
             work_order.reason = decision.reason
             _advance(work_order, WorkOrderState.REJECTED)
+            _back_to_planning(session, work_order)
         else:
             row.status = OutboxStatus.DEAD
         log.info(
@@ -100,6 +110,21 @@ def record(sessions: sessionmaker[Session], message_id: str, decision: delivery.
         )
 
 
+def _back_to_planning(session: Session, work_order: WorkOrder) -> None:
+    """The MES refused it: the order returns to PLANNED with the reason, to be fixed and
+    released again (as a new work order)."""
+    order = session.get_one(OrderLine, work_order.order_line_id).order
+    try:
+        order.status = transition(
+            transition(order.status, WorkOrderState.REJECTED), WorkOrderState.PLANNED
+        )
+    except InvalidTransition:
+        log.warning(
+            "rejected work order's order cannot go back to planning",
+            extra={"work_order": work_order.number, "order_state": order.status},
+        )
+
+
 def _advance(work_order: WorkOrder, target: WorkOrderState) -> None:
     """Only forward: an MES event may already have moved the work order past `target`."""
     try:
@@ -109,13 +134,13 @@ def _advance(work_order: WorkOrder, target: WorkOrderState) -> None:
     work_order.updated_at = utc_now()
 
 
-def deliver(sessions: sessionmaker[Session], endpoint: delivery.Endpoint, message_id: str) -> str:
+def deliver(sessions: sessionmaker[Session], config: DispatchConfig, message_id: str) -> str:
     """One delivery attempt of one outbox row; returns the verdict (or 'skipped')."""
-    claimed = claim(sessions, message_id)
+    claimed = claim(sessions, message_id, config.claim_timeout)
     if claimed is None:
         return "skipped"
-    outcome = delivery.push(endpoint, claimed.message)
-    decision = delivery.decide(outcome, claimed.attempt, POLICY)
+    outcome = delivery.push(config.endpoint, claimed.message)
+    decision = delivery.decide(outcome, claimed.attempt, config.policy)
     record(sessions, message_id, decision)
     return decision.verdict.value
 

@@ -30,6 +30,8 @@ class Settings:
     mes_url: str
     mes_secret: str
     mes_format: str = "b2mml-v0701"
+    mes_read_timeout_s: float = 10.0
+    mes_claim_timeout_s: float = 120.0  # a push claimed longer than this is presumed lost
     host: str = "127.0.0.1"
     port: int = 5000
     mes_sim_port: int = 5081
@@ -54,6 +56,19 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SettingsError(f"{name}={raw!r} is not a whole number") from None
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number of seconds") from None
+    if value <= 0:
+        raise SettingsError(f"{name}={raw!r} must be above zero")
+    return value
 
 
 def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
@@ -90,6 +105,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         mes_url=env.get("C2M_MES_URL") or f"http://127.0.0.1:{mes_sim_port}",
         mes_secret=_instance_secret(env, "C2M_MES_SECRET", instance_dir, _fresh_webhook_secret()),
         mes_format=_choice(env, "C2M_MES_FORMAT", ("b2mml-v0701", "b2mml-v0600", "json")),
+        mes_read_timeout_s=_number(env, "C2M_MES_READ_TIMEOUT_S", 10.0),
+        mes_claim_timeout_s=_number(env, "C2M_MES_CLAIM_TIMEOUT_S", 120.0),
         host=env.get("C2M_HOST") or "127.0.0.1",
         port=_int(env, "C2M_PORT", 5000),
         mes_sim_port=mes_sim_port,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
 from flask import current_app
 
@@ -22,16 +24,23 @@ def plan(plan_run_id: int) -> None:
     planning.carry_out(session_factory(), settings.products_dir, plan_run_id)
 
 
-def mes_endpoint() -> Endpoint:
+def dispatch_config() -> dispatch.DispatchConfig:
     settings = current_app.extensions["c2m.settings"]
-    return Endpoint(url=settings.mes_url.rstrip("/") + "/work-orders", secret=settings.mes_secret)
+    endpoint = Endpoint(
+        url=settings.mes_url.rstrip("/") + "/work-orders",
+        secret=settings.mes_secret,
+        read_timeout=settings.mes_read_timeout_s,
+    )
+    return dispatch.DispatchConfig(
+        endpoint, claim_timeout=timedelta(seconds=settings.mes_claim_timeout_s)
+    )
 
 
 # A push killed with its worker is redelivered by the broker (acks_late +
 # reject_on_worker_lost); the database claim keeps one message in flight per work order.
 @shared_task(name="c2m.deliver", acks_late=True, reject_on_worker_lost=True, max_retries=0)
 def deliver(message_id: str) -> str:
-    return dispatch.deliver(session_factory(), mes_endpoint(), message_id)
+    return dispatch.deliver(session_factory(), dispatch_config(), message_id)
 
 
 @shared_task(name="c2m.sweep")

@@ -110,29 +110,80 @@ def _conjoin(problem: Problem, encoding: Encoding, bdd: Any, constraints: dict[s
 
 def _save(compiled: CompiledModel, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(f".{os.getpid()}.tmp.json")
     roots = {ROOT: compiled.root, **{f"c:{k}": v for k, v in compiled.constraints.items()}}
-    compiled.bdd.dump(str(temporary), roots)
-    meta = {"format": CACHE_FORMAT, "seconds": compiled.seconds,
-            "order": [compiled.bdd.var_at_level(i) for i in range(len(compiled.bdd.vars))]}
-    temporary.with_suffix(".meta").write_text(json.dumps(meta))
-    os.replace(temporary.with_suffix(".meta"), path.with_suffix(".meta"))
+    nodes, refs = dump_nodes(compiled.bdd, roots)
+    bdd = compiled.bdd
+    payload = {"format": CACHE_FORMAT, "seconds": compiled.seconds,
+               "order": [bdd.var_at_level(i) for i in range(len(bdd.vars))],
+               "nodes": nodes, "roots": refs}
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(payload, separators=(",", ":")))
     os.replace(temporary, path)
+
+
+def dump_nodes(bdd: Any, roots: dict[str, Function]) -> tuple[list[list[Any]], dict[str, int]]:
+    """Nodes bottom-up as [var, low, high]; a reference is 2*index+negated, 0/1 = false/true."""
+    index: dict[int, int] = {}
+    nodes: list[list[Any]] = []
+
+    def ref(u: Function) -> int:
+        if u.var is None:
+            return 1 if u == bdd.true else 0
+        regular = ~u if u.negated else u
+        key = int(regular)
+        if key not in index:
+            stack = [regular]
+            while stack:  # iterative post-order: deep diagrams exceed Python's recursion
+                node = stack[-1]
+                pending = [c for c in (node.low, node.high)
+                           if c.var is not None and int(~c if c.negated else c) not in index]
+                if pending:
+                    stack.extend(~c if c.negated else c for c in pending)
+                    continue
+                stack.pop()
+                if int(node) not in index:
+                    nodes.append([node.var, ref(node.low), ref(node.high)])
+                    index[int(node)] = len(nodes) + 1
+        return 2 * index[key] + int(u.negated)
+
+    return nodes, {name: ref(u) for name, u in roots.items()}
+
+
+def load_nodes(bdd: Any, nodes: list[list[Any]], refs: dict[str, int]) -> dict[str, Function]:
+    built: list[Function] = [bdd.false, bdd.true]
+
+    def get(reference: int) -> Function:
+        if reference < 2:
+            return built[reference]
+        node = built[reference // 2]
+        return ~node if reference % 2 else node
+
+    for var, low, high in nodes:
+        built.append(bdd.ite(bdd.var(var), get(high), get(low)))
+    return {name: get(reference) for name, reference in refs.items()}
 
 
 def _load(problem: Problem, encoding: Encoding, path: Path) -> CompiledModel | None:
     started = time.perf_counter()
     try:
-        meta = json.loads(path.with_suffix(".meta").read_text())
-        if meta.get("format") != CACHE_FORMAT:
+        payload = json.loads(path.read_text())
+        if payload.get("format") != CACHE_FORMAT:
             return None
-        bdd = cudd.BDD()
-        bdd.declare(*meta["order"])
-        roots = bdd.load(str(path))
-    except (OSError, ValueError, KeyError):
+        bdd = new_manager_in_order(encoding, payload["order"])
+        roots = load_nodes(bdd, payload["nodes"], payload["roots"])
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
         return None  # a damaged cache entry is simply rebuilt
     constraints = {k[2:]: v for k, v in roots.items() if k.startswith("c:")}
     if ROOT not in roots or set(constraints) != {s.id for s in problem.constraints}:
         return None
     return CompiledModel(problem, encoding, bdd, roots[ROOT], constraints,
                          time.perf_counter() - started, from_cache=True)
+
+
+def new_manager_in_order(encoding: Encoding, order: list[str]) -> Any:
+    if sorted(order) != sorted(encoding.all_bits):
+        raise ValueError("cached variable order does not match the model")
+    bdd = cudd.BDD()
+    bdd.configure(reordering=False)
+    bdd.declare(*order)
+    return bdd

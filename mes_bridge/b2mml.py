@@ -69,8 +69,9 @@ class _Builder:
     def root(self, tag: str, release: str) -> etree._Element:
         return etree.Element(f"{{{self.ns}}}{tag}", nsmap={None: self.ns}, releaseID=release)
 
-    def add(self, parent: etree._Element, tag: str, text: str | None = None,
-            **attrs: str) -> etree._Element:
+    def add(
+        self, parent: etree._Element, tag: str, text: str | None = None, **attrs: str
+    ) -> etree._Element:
         child = etree.SubElement(parent, f"{{{self.ns}}}{tag}", **attrs)
         if text is not None:
             try:
@@ -79,8 +80,9 @@ class _Builder:
                 raise PayloadInvalid("B2MML", tag, f"{error}: {text!r}") from None
         return child
 
-    def application_area(self, parent: etree._Element, message_id: str, created: datetime,
-                         receiver: str | None) -> None:
+    def application_area(
+        self, parent: etree._Element, message_id: str, created: datetime, receiver: str | None
+    ) -> None:
         area = self.add(parent, "ApplicationArea")
         self.add(self.add(area, "Sender"), "LogicalID", SENDER)
         if receiver:
@@ -103,8 +105,10 @@ class _Builder:
 
 
 def describe(order: WorkOrder) -> str:
-    text = (f"order {order.order_id} line {order.order_line_id}: "
-            f"{order.product_model} {order.product_version}")
+    text = (
+        f"order {order.order_id} line {order.order_line_id}: "
+        f"{order.product_model} {order.product_version}"
+    )
     return f"{text}; {order.description}" if order.description else text
 
 
@@ -119,8 +123,9 @@ def produced_material(order: WorkOrder, op: Operation) -> str | None:
     return order.finished_material_id if op is order.operations[-1] else op.produces
 
 
-def process_operations_schedule(order: WorkOrder, message_id: str, created: datetime,
-                                receiver: str | None = None) -> bytes:
+def process_operations_schedule(
+    order: WorkOrder, message_id: str, created: datetime, receiver: str | None = None
+) -> bytes:
     """B2MML V0701 ProcessOperationsSchedule for one work order, validated."""
     check_order(order, "ProcessOperationsSchedule")
     b = _Builder(NS_V0701)
@@ -155,8 +160,9 @@ def _operations_request(b: _Builder, parent: etree._Element, order: WorkOrder) -
         _segment_requirement(b, request, order, op)
 
 
-def _segment_requirement(b: _Builder, parent: etree._Element, order: WorkOrder,
-                         op: Operation) -> None:
+def _segment_requirement(
+    b: _Builder, parent: etree._Element, order: WorkOrder, op: Operation
+) -> None:
     seg_id = f"{order.id}-{op.id}"
     seg = b.add(parent, "SegmentRequirement")
     b.add(seg, "ID", seg_id)
@@ -186,8 +192,9 @@ def _equipment_requirement(b: _Builder, seg: etree._Element, op: Operation, seg_
     b.add(equipment, "EquipmentID", op.machine_id)
 
 
-def _material_requirements(b: _Builder, seg: etree._Element, order: WorkOrder, op: Operation,
-                           seg_id: str) -> None:
+def _material_requirements(
+    b: _Builder, seg: etree._Element, order: WorkOrder, op: Operation, seg_id: str
+) -> None:
     lines = [(m.material_id, m.description, "Consumed", m.quantity, m.unit) for m in op.materials]
     made = produced_material(order, op)
     if made:
@@ -202,8 +209,9 @@ def _material_requirements(b: _Builder, seg: etree._Element, order: WorkOrder, o
         b.quantity(requirement, amount, unit)
 
 
-def process_production_schedule(order: WorkOrder, message_id: str, created: datetime,
-                                receiver: str | None = None) -> bytes:
+def process_production_schedule(
+    order: WorkOrder, message_id: str, created: datetime, receiver: str | None = None
+) -> bytes:
     """Legacy B2MML V0600 ProcessProductionSchedule for one work order, validated.
 
     V0600 makes nearly everything optional, so the XSD alone proves little; our own check
@@ -239,8 +247,9 @@ def _production_request(b: _Builder, schedule: etree._Element, order: WorkOrder)
     b.add(request, "RequestState", "Released")
 
 
-def _production_segment(b: _Builder, parent: etree._Element, order: WorkOrder,
-                        op: Operation) -> None:
+def _production_segment(
+    b: _Builder, parent: etree._Element, order: WorkOrder, op: Operation
+) -> None:
     seg = b.add(parent, "SegmentRequirement")
     b.add(seg, "ID", f"{order.id}-{op.id}")
     b.add(seg, "ProcessSegmentID", op.process_segment)
@@ -267,8 +276,9 @@ def _production_segment(b: _Builder, parent: etree._Element, order: WorkOrder,
 def check_order(order: WorkOrder, document: str) -> None:
     """What no schema can say: operations exist, times are tz-aware and in order."""
     if not order.operations:
-        raise PayloadInvalid(document, "SegmentRequirement",
-                             f"work order {order.id} has no operations")
+        raise PayloadInvalid(
+            document, "SegmentRequirement", f"work order {order.id} has no operations"
+        )
     if order.quantity < 1:
         raise PayloadInvalid(document, "quantity", f"must be >= 1, got {order.quantity}")
     for op in order.operations:
@@ -283,5 +293,8 @@ def _require_v0600_content(order: WorkOrder) -> None:
         raise PayloadInvalid("V0600 ProductionSchedule", "ProductionRequest/ID", "empty")
     for op in order.operations:
         if not op.machine_id or not op.process_segment:
-            raise PayloadInvalid("V0600 ProductionSchedule", f"SegmentRequirement {op.id}",
-                                 "every operation needs a machine and a process segment")
+            raise PayloadInvalid(
+                "V0600 ProductionSchedule",
+                f"SegmentRequirement {op.id}",
+                "every operation needs a machine and a process segment",
+            )

@@ -22,8 +22,8 @@ from decimal import Decimal, InvalidOperation
 from lxml import etree
 
 from mes_bridge.b2mml import decimal_text, utc_text
-from mes_bridge.b2mml_schema import NS_V0701, B2mmlSchema, schema, serialize, validate
-from mes_bridge.errors import EventParseError
+from mes_bridge.b2mml_schema import NS_V0701, B2mmlSchema, serialize, validate
+from mes_bridge.errors import EventParseError, PayloadInvalid
 from mes_bridge.lifecycle import B2MML_RESPONSE_EVENT, EventKind
 from mes_bridge.model import Event, OperationActual
 
@@ -33,8 +33,9 @@ _MISSING = {
     "Version": "missing: our convention puts the per-work-order event sequence number here",
     "OperationsRequestID": "missing: names the work order this response is about",
 }
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                          huge_tree=False, remove_comments=True)
+_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
+)
 
 
 def _child(element: etree._Element, tag: str) -> etree._Element | None:
@@ -49,8 +50,9 @@ def _text(element: etree._Element, tag: str) -> str | None:
 def _required(element: etree._Element, tag: str, where: str) -> str:
     value = _text(element, tag)
     if value is None:
-        raise EventParseError(SOURCE, f"{where}/{tag}", _MISSING.get(tag, "missing"),
-                              element.sourceline)
+        raise EventParseError(
+            SOURCE, f"{where}/{tag}", _MISSING.get(tag, "missing"), element.sourceline
+        )
     return value
 
 
@@ -61,11 +63,13 @@ def _time(element: etree._Element, tag: str, where: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise EventParseError(SOURCE, f"{where}/{tag}", f"not a date-time: {value!r}",
-                              element.sourceline) from None
+        raise EventParseError(
+            SOURCE, f"{where}/{tag}", f"not a date-time: {value!r}", element.sourceline
+        ) from None
     if moment.tzinfo is None:
-        raise EventParseError(SOURCE, f"{where}/{tag}", "date-time without a time zone",
-                              element.sourceline)
+        raise EventParseError(
+            SOURCE, f"{where}/{tag}", "date-time without a time zone", element.sourceline
+        )
     return moment
 
 
@@ -76,21 +80,32 @@ def parse_sync_operations_performance(body: bytes) -> list[Event]:
     except etree.XMLSyntaxError as error:
         raise EventParseError(SOURCE, "document", str(error), error.lineno) from None
     if root.tag != _Q + "SyncOperationsPerformance":
-        raise EventParseError(SOURCE, "root", f"expected SyncOperationsPerformance in "
-                              f"{NS_V0701}, got {root.tag}", root.sourceline)
-    first_error = next(iter(schema(B2mmlSchema.OPERATIONS_PERFORMANCE).iter_errors(root)), None)
-    if first_error is not None:
-        line = getattr(first_error.elem, "sourceline", None)
-        raise EventParseError(SOURCE, first_error.path or "/", str(first_error.reason), line)
+        raise EventParseError(
+            SOURCE,
+            "root",
+            f"expected SyncOperationsPerformance in {NS_V0701}, got {root.tag}",
+            root.sourceline,
+        )
+    try:
+        validate(root, B2mmlSchema.OPERATIONS_PERFORMANCE, keep_lines=True)
+    except PayloadInvalid as error:
+        raise EventParseError(SOURCE, error.path, error.reason, error.line) from None
     area = root.find(_Q + "ApplicationArea")
     assert area is not None  # schema-checked
     bod_id = _required(area, "BODID", "ApplicationArea")
     occurred = _time(area, "CreationDateTime", "ApplicationArea")
     assert occurred is not None  # schema-checked
     responses = root.findall(f"{_Q}DataArea/{_Q}OperationsPerformance/{_Q}OperationsResponse")
-    return [_event(response, bod_id if len(responses) == 1 else
-                   f"{bod_id}/{_required(response, 'ID', 'OperationsResponse')}", occurred)
-            for response in responses]
+    return [
+        _event(
+            response,
+            bod_id
+            if len(responses) == 1
+            else f"{bod_id}/{_required(response, 'ID', 'OperationsResponse')}",
+            occurred,
+        )
+        for response in responses
+    ]
 
 
 def _event(response: etree._Element, event_id: str, occurred: datetime) -> Event:
@@ -98,24 +113,37 @@ def _event(response: etree._Element, event_id: str, occurred: datetime) -> Event
     work_order = _required(response, "OperationsRequestID", where)
     version = _required(response, "Version", where)
     if not version.isdigit() or int(version) < 1:
-        raise EventParseError(SOURCE, f"{where}/Version", f"sequence must be an integer >= 1, "
-                              f"got {version!r}", response.sourceline)
+        raise EventParseError(
+            SOURCE,
+            f"{where}/Version",
+            f"sequence must be an integer >= 1, got {version!r}",
+            response.sourceline,
+        )
     segments = response.findall(_Q + "SegmentResponse")
-    operations = [_actual(seg, work_order) for seg in segments
-                  if _text(seg, "SegmentRequirementID")]
-    good, scrap = _work_order_totals(seg for seg in segments
-                                     if not _text(seg, "SegmentRequirementID"))
+    operations = [
+        _actual(seg, work_order) for seg in segments if _text(seg, "SegmentRequirementID")
+    ]
+    good, scrap = _work_order_totals(
+        seg for seg in segments if not _text(seg, "SegmentRequirementID")
+    )
     kind = _kind(response, "ResponseState", where)
     reported = [good, scrap, *(q for op in operations for q in (op.good, op.scrap))]
     if kind is EventKind.STARTED and any(q is not None for q in reported):
         kind = EventKind.PROGRESS  # "Running" with quantities is a progress report
-    return Event(event_id=event_id, work_order_id=work_order, sequence=int(version), kind=kind,
-                 occurred_at=occurred, good=good, scrap=scrap,
-                 reason=_text(response, "Description"), operations=tuple(operations))
+    return Event(
+        event_id=event_id,
+        work_order_id=work_order,
+        sequence=int(version),
+        kind=kind,
+        occurred_at=occurred,
+        good=good,
+        scrap=scrap,
+        reason=_text(response, "Description"),
+        operations=tuple(operations),
+    )
 
 
-def _work_order_totals(segments: Iterable[etree._Element]
-                       ) -> tuple[Decimal | None, Decimal | None]:
+def _work_order_totals(segments: Iterable[etree._Element]) -> tuple[Decimal | None, Decimal | None]:
     good: Decimal | None = None
     scrap: Decimal | None = None
     for seg in segments:
@@ -130,8 +158,9 @@ def _work_order_totals(segments: Iterable[etree._Element]
 def _kind(element: etree._Element, tag: str, where: str) -> EventKind:
     state = _child(element, tag)
     if state is None or not state.text:
-        raise EventParseError(SOURCE, f"{where}/{tag}", _MISSING.get(tag, "missing"),
-                              element.sourceline)
+        raise EventParseError(
+            SOURCE, f"{where}/{tag}", _MISSING.get(tag, "missing"), element.sourceline
+        )
     value = state.text.strip()
     if value == "Other":
         other = (state.get("OtherValue") or "").lower()
@@ -139,8 +168,9 @@ def _kind(element: etree._Element, tag: str, where: str) -> EventKind:
             return EventKind(other)
     elif value in B2MML_RESPONSE_EVENT:
         return B2MML_RESPONSE_EVENT[value]
-    raise EventParseError(SOURCE, f"{where}/{tag}", f"state {value!r} means no event we know",
-                          state.sourceline)
+    raise EventParseError(
+        SOURCE, f"{where}/{tag}", f"state {value!r} means no event we know", state.sourceline
+    )
 
 
 def _actual(seg: etree._Element, work_order: str) -> OperationActual:
@@ -150,11 +180,15 @@ def _actual(seg: etree._Element, work_order: str) -> OperationActual:
     machine = seg.find(f"{_Q}EquipmentActual/{_Q}EquipmentID")
     return OperationActual(
         operation_id=requirement.removeprefix(f"{work_order}-"),
-        state=_kind(seg, "SegmentState", where) if _child(seg, "SegmentState") is not None
+        state=_kind(seg, "SegmentState", where)
+        if _child(seg, "SegmentState") is not None
         else EventKind.PROGRESS,
         machine_id=machine.text.strip() if machine is not None and machine.text else None,
         actual_start=_time(seg, "ActualStartTime", where),
-        actual_end=_time(seg, "ActualEndTime", where), good=good, scrap=scrap)
+        actual_end=_time(seg, "ActualEndTime", where),
+        good=good,
+        scrap=scrap,
+    )
 
 
 def _quantities(seg: etree._Element) -> tuple[Decimal | None, Decimal | None]:
@@ -170,14 +204,21 @@ def _quantities(seg: etree._Element) -> tuple[Decimal | None, Decimal | None]:
         try:
             totals[label] = totals.get(label, Decimal(0)) + Decimal(amount.text.strip())
         except InvalidOperation:
-            raise EventParseError(SOURCE, "MaterialActual/Quantity/QuantityString",
-                                  f"not a number: {amount.text!r}", amount.sourceline) from None
+            raise EventParseError(
+                SOURCE,
+                "MaterialActual/Quantity/QuantityString",
+                f"not a number: {amount.text!r}",
+                amount.sourceline,
+            ) from None
     return totals.get("Produced"), totals.get("Scrapped")
 
 
 _STATE_FOR_KIND = {
-    EventKind.ACCEPTED: "Ready", EventKind.STARTED: "Running", EventKind.PROGRESS: "Running",
-    EventKind.INTERRUPTED: "Held", EventKind.COMPLETED: "Completed",
+    EventKind.ACCEPTED: "Ready",
+    EventKind.STARTED: "Running",
+    EventKind.PROGRESS: "Running",
+    EventKind.INTERRUPTED: "Held",
+    EventKind.COMPLETED: "Completed",
     EventKind.ABORTED: "Aborted",
 }
 
@@ -220,15 +261,19 @@ def sync_operations_performance(event: Event, sender: str = "mes.simulator") -> 
 
 
 def _performance_envelope(event: Event, sender: str) -> tuple[etree._Element, etree._Element]:
-    root = etree.Element(_Q + "SyncOperationsPerformance", nsmap={None: NS_V0701},
-                         releaseID="7.0.1")
+    root = etree.Element(
+        _Q + "SyncOperationsPerformance", nsmap={None: NS_V0701}, releaseID="7.0.1"
+    )
     area = etree.SubElement(root, _Q + "ApplicationArea")
     _add(etree.SubElement(area, _Q + "Sender"), "LogicalID", sender)
     _add(area, "CreationDateTime", utc_text(event.occurred_at))
     _add(area, "BODID", event.event_id)
     data = etree.SubElement(root, _Q + "DataArea")
-    etree.SubElement(etree.SubElement(etree.SubElement(data, _Q + "Sync"), _Q + "ActionCriteria"),
-                     _Q + "ActionExpression", actionCode="Change")
+    etree.SubElement(
+        etree.SubElement(etree.SubElement(data, _Q + "Sync"), _Q + "ActionCriteria"),
+        _Q + "ActionExpression",
+        actionCode="Change",
+    )
     return root, etree.SubElement(data, _Q + "OperationsPerformance")
 
 
@@ -250,8 +295,9 @@ def _segment_response(parent: etree._Element, event: Event, op: OperationActual)
     _material_actuals(seg, seg_id, op.good, op.scrap)
 
 
-def _material_actuals(seg: etree._Element, seg_id: str, good: Decimal | None,
-                      scrap: Decimal | None) -> None:
+def _material_actuals(
+    seg: etree._Element, seg_id: str, good: Decimal | None, scrap: Decimal | None
+) -> None:
     for label, amount in (("Produced", good), ("Scrapped", scrap)):
         if amount is None:
             continue

@@ -113,16 +113,20 @@ def backoff(attempt: int, policy: RetryPolicy, rng: random.Random) -> float:
     return rng.uniform(0.0, ceiling)
 
 
-def decide(outcome: DeliveryOutcome, attempt: int, policy: RetryPolicy = RetryPolicy(),
-           rng: random.Random | None = None, now: datetime | None = None) -> Decision:
+def decide(
+    outcome: DeliveryOutcome,
+    attempt: int,
+    policy: RetryPolicy = RetryPolicy(),
+    rng: random.Random | None = None,
+    now: datetime | None = None,
+) -> Decision:
     """What to do after attempt number `attempt` (1-based) ended with `outcome`. Pure given rng."""
     status = outcome.status
     if status is not None and 200 <= status < 300:
         return Decision(Verdict.DELIVERED, f"HTTP {status}")
     label = f"HTTP {status}" if status is not None else f"transport: {outcome.transport_error}"
     detail = f"{label}: {outcome.response_excerpt}".rstrip(": ")
-    if status is not None and (status < 200 or 300 <= status < 400
-                               or status in MISCONFIGURED_4XX):
+    if status is not None and (status < 200 or 300 <= status < 400 or status in MISCONFIGURED_4XX):
         return Decision(Verdict.DEAD_LETTER, f"endpoint misconfigured? {detail}")
     if status is not None and 400 <= status < 500 and status not in RETRYABLE_4XX:
         return Decision(Verdict.REJECTED, detail)
@@ -135,8 +139,9 @@ def decide(outcome: DeliveryOutcome, attempt: int, policy: RetryPolicy = RetryPo
     return Decision(Verdict.RETRY, detail, delay)
 
 
-def request_headers(endpoint: Endpoint, message: OutboundMessage,
-                    timestamp: int | None = None) -> dict[str, str]:
+def request_headers(
+    endpoint: Endpoint, message: OutboundMessage, timestamp: int | None = None
+) -> dict[str, str]:
     headers = {
         "Content-Type": message.format.content_type + "; charset=utf-8",
         "Idempotency-Key": message.message_id,
@@ -151,16 +156,20 @@ def request_headers(endpoint: Endpoint, message: OutboundMessage,
     return headers
 
 
-def push(endpoint: Endpoint, message: OutboundMessage,
-         session: requests.Session | None = None) -> DeliveryOutcome:
+def push(
+    endpoint: Endpoint, message: OutboundMessage, session: requests.Session | None = None
+) -> DeliveryOutcome:
     """POST the message once; never raises for network trouble (it becomes the outcome)."""
     started = time.monotonic()
     http = session or requests
     try:
-        response = http.post(endpoint.url, data=message.body,
-                             headers=request_headers(endpoint, message),
-                             timeout=(endpoint.connect_timeout, endpoint.read_timeout),
-                             allow_redirects=False)
+        response = http.post(
+            endpoint.url,
+            data=message.body,
+            headers=request_headers(endpoint, message),
+            timeout=(endpoint.connect_timeout, endpoint.read_timeout),
+            allow_redirects=False,
+        )
     except requests.ConnectTimeout:
         return _failed("connect timeout", started)
     except requests.ReadTimeout:
@@ -169,12 +178,15 @@ def push(endpoint: Endpoint, message: OutboundMessage,
         return _failed(f"connection: {type(error).__name__}", started)
     except requests.RequestException as error:
         return _failed(f"{type(error).__name__}: {error}", started)
-    return DeliveryOutcome(status=response.status_code,
-                           retry_after=response.headers.get("Retry-After"),
-                           response_excerpt=response.text[:EXCERPT_CHARS],
-                           elapsed_seconds=time.monotonic() - started)
+    return DeliveryOutcome(
+        status=response.status_code,
+        retry_after=response.headers.get("Retry-After"),
+        response_excerpt=response.text[:EXCERPT_CHARS],
+        elapsed_seconds=time.monotonic() - started,
+    )
 
 
 def _failed(error: str, started: float) -> DeliveryOutcome:
-    return DeliveryOutcome(status=None, transport_error=error,
-                           elapsed_seconds=time.monotonic() - started)
+    return DeliveryOutcome(
+        status=None, transport_error=error, elapsed_seconds=time.monotonic() - started
+    )

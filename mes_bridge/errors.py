@@ -26,10 +26,11 @@ class InvalidTransition(MesBridgeError):
 class PayloadInvalid(MesBridgeError):
     """A payload we built failed schema validation; it must be dead-lettered, never sent."""
 
-    def __init__(self, schema: str, path: str, reason: str) -> None:
+    def __init__(self, schema: str, path: str, reason: str, line: int | None = None) -> None:
         self.schema = schema
         self.path = path
         self.reason = reason
+        self.line = line
         super().__init__(f"{schema}: {path}: {reason}")
 
 

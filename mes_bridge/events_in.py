@@ -17,8 +17,9 @@ from mes_bridge.model import Event, OperationActual
 SOURCE = "json event"
 
 
-def receive_events(secret: str, headers: Mapping[str, str], body: bytes,
-                   now: float | None = None) -> list[Event]:
+def receive_events(
+    secret: str, headers: Mapping[str, str], body: bytes, now: float | None = None
+) -> list[Event]:
     """What POST /api/mes/v1/events does before touching the database: check the signature and
     its ±5 minute window, parse by Content-Type, and insist that the events carry the signed
     webhook-id (so de-duplicating by event id cannot be dodged by re-wrapping a body).
@@ -30,8 +31,11 @@ def receive_events(secret: str, headers: Mapping[str, str], body: bytes,
     events = parse_events(body, content_type)
     for event in events:
         if event.event_id != webhook_id and not event.event_id.startswith(webhook_id + "/"):
-            raise EventParseError("request", "webhook-id", f"signed id {webhook_id!r} does not "
-                                  f"match the event id {event.event_id!r}")
+            raise EventParseError(
+                "request",
+                "webhook-id",
+                f"signed id {webhook_id!r} does not match the event id {event.event_id!r}",
+            )
     return events
 
 
@@ -42,8 +46,11 @@ def parse_events(body: bytes, content_type: str) -> list[Event]:
         return parse_sync_operations_performance(body)
     if media == "application/json":
         return [parse_json_event(body)]
-    raise EventParseError("request", "Content-Type", f"unsupported media type {media!r}; "
-                          "send application/json or application/xml")
+    raise EventParseError(
+        "request",
+        "Content-Type",
+        f"unsupported media type {media!r}; send application/json or application/xml",
+    )
 
 
 def parse_json_event(body: bytes) -> Event:
@@ -78,7 +85,9 @@ def _operation(document: Any, where: str) -> OperationActual:
         machine_id=_optional_string(document, "machine_id", where),
         actual_start=_time(document, "actual_start", where),
         actual_end=_time(document, "actual_end", where),
-        good=_quantity(document, "good", where), scrap=_quantity(document, "scrap", where))
+        good=_quantity(document, "good", where),
+        scrap=_quantity(document, "scrap", where),
+    )
 
 
 def _string(document: dict[str, Any], key: str, where: str) -> str:
@@ -117,8 +126,9 @@ def _time(document: dict[str, Any], key: str, where: str) -> datetime | None:
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
-        raise EventParseError(SOURCE, where + key,
-                              f"expected an ISO 8601 date-time with zone, got {value!r}")
+        raise EventParseError(
+            SOURCE, where + key, f"expected an ISO 8601 date-time with zone, got {value!r}"
+        )
     return moment
 
 

@@ -44,11 +44,17 @@ class IntakeResult:
 def fold(progress: Progress, event: Event) -> IntakeResult:
     """The progress after `event`. Pure; never moves the state backwards."""
     if event.sequence <= progress.last_sequence:
-        return IntakeResult(progress, Outcome.STALE,
-                            f"sequence {event.sequence} <= applied {progress.last_sequence}")
-    counted = replace(progress, last_sequence=event.sequence,
-                      good=progress.good if event.good is None else event.good,
-                      scrap=progress.scrap if event.scrap is None else event.scrap)
+        return IntakeResult(
+            progress,
+            Outcome.STALE,
+            f"sequence {event.sequence} <= applied {progress.last_sequence}",
+        )
+    counted = replace(
+        progress,
+        last_sequence=event.sequence,
+        good=progress.good if event.good is None else event.good,
+        scrap=progress.scrap if event.scrap is None else event.scrap,
+    )
     try:
         state = apply_event(progress.state, event.kind)
     except InvalidTransition as error:

@@ -47,22 +47,42 @@ S = WorkOrderState
 
 # Position on the main line; INTERRUPTED shares RUNNING's rank since the two alternate.
 _RANK: Mapping[WorkOrderState, int] = {
-    S.CONFIGURED: 0, S.ENGINEERED: 1, S.PLANNED: 2, S.RELEASED: 3, S.DISPATCHED: 4,
-    S.ACCEPTED: 5, S.RUNNING: 6, S.INTERRUPTED: 6, S.COMPLETED: 7, S.CLOSED: 8,
+    S.CONFIGURED: 0,
+    S.ENGINEERED: 1,
+    S.PLANNED: 2,
+    S.RELEASED: 3,
+    S.DISPATCHED: 4,
+    S.ACCEPTED: 5,
+    S.RUNNING: 6,
+    S.INTERRUPTED: 6,
+    S.COMPLETED: 7,
+    S.CLOSED: 8,
 }
 
-_BEFORE_RUNNING = frozenset({S.CONFIGURED, S.ENGINEERED, S.PLANNED, S.RELEASED, S.DISPATCHED,
-                             S.ACCEPTED})
+_BEFORE_RUNNING = frozenset(
+    {S.CONFIGURED, S.ENGINEERED, S.PLANNED, S.RELEASED, S.DISPATCHED, S.ACCEPTED}
+)
 _AT_MES = frozenset({S.RELEASED, S.DISPATCHED, S.ACCEPTED, S.RUNNING, S.INTERRUPTED})
 
 ALLOWED: Mapping[WorkOrderState, frozenset[WorkOrderState]] = {
     S.CONFIGURED: frozenset({S.ENGINEERED, S.CANCELLED}),
     S.ENGINEERED: frozenset({S.PLANNED, S.CANCELLED}),
     S.PLANNED: frozenset({S.RELEASED, S.CANCELLED}),
-    S.RELEASED: frozenset({S.DISPATCHED, S.ACCEPTED, S.RUNNING, S.INTERRUPTED, S.COMPLETED,
-                           S.REJECTED, S.CANCELLED, S.ABORTED}),
-    S.DISPATCHED: frozenset({S.ACCEPTED, S.RUNNING, S.INTERRUPTED, S.COMPLETED, S.REJECTED,
-                             S.CANCELLED, S.ABORTED}),
+    S.RELEASED: frozenset(
+        {
+            S.DISPATCHED,
+            S.ACCEPTED,
+            S.RUNNING,
+            S.INTERRUPTED,
+            S.COMPLETED,
+            S.REJECTED,
+            S.CANCELLED,
+            S.ABORTED,
+        }
+    ),
+    S.DISPATCHED: frozenset(
+        {S.ACCEPTED, S.RUNNING, S.INTERRUPTED, S.COMPLETED, S.REJECTED, S.CANCELLED, S.ABORTED}
+    ),
     S.ACCEPTED: frozenset({S.RUNNING, S.INTERRUPTED, S.COMPLETED, S.CANCELLED, S.ABORTED}),
     S.RUNNING: frozenset({S.INTERRUPTED, S.COMPLETED, S.ABORTED}),
     S.INTERRUPTED: frozenset({S.RUNNING, S.COMPLETED, S.ABORTED}),
@@ -78,27 +98,49 @@ TERMINAL = frozenset(state for state, targets in ALLOWED.items() if not targets)
 
 # ISA-95 / B2MML V0701 RequestStateType for what we send about a work order.
 B2MML_REQUEST_STATE: Mapping[WorkOrderState, str] = {
-    S.CONFIGURED: "Forecast", S.ENGINEERED: "Forecast", S.PLANNED: "Forecast",
-    S.RELEASED: "Released", S.DISPATCHED: "Released", S.ACCEPTED: "Ready",
-    S.RUNNING: "Running", S.INTERRUPTED: "Held", S.COMPLETED: "Completed", S.CLOSED: "Closed",
-    S.REJECTED: "Forecast", S.CANCELLED: "Cancelled", S.ABORTED: "Aborted",
+    S.CONFIGURED: "Forecast",
+    S.ENGINEERED: "Forecast",
+    S.PLANNED: "Forecast",
+    S.RELEASED: "Released",
+    S.DISPATCHED: "Released",
+    S.ACCEPTED: "Ready",
+    S.RUNNING: "Running",
+    S.INTERRUPTED: "Held",
+    S.COMPLETED: "Completed",
+    S.CLOSED: "Closed",
+    S.REJECTED: "Forecast",
+    S.CANCELLED: "Cancelled",
+    S.ABORTED: "Aborted",
 }
 
 # OPC UA ISA-95 Job Control (OPC 10031-4) job order states.
 OPCUA_JOB_STATE: Mapping[WorkOrderState, str] = {
-    S.CONFIGURED: "NotAllowedToStart", S.ENGINEERED: "NotAllowedToStart",
-    S.PLANNED: "NotAllowedToStart", S.RELEASED: "Store", S.DISPATCHED: "Store",
-    S.ACCEPTED: "AllowedToStart", S.RUNNING: "Running", S.INTERRUPTED: "Interrupted",
-    S.COMPLETED: "Ended", S.CLOSED: "Ended", S.REJECTED: "NotAllowedToStart",
-    S.CANCELLED: "Aborted", S.ABORTED: "Aborted",
+    S.CONFIGURED: "NotAllowedToStart",
+    S.ENGINEERED: "NotAllowedToStart",
+    S.PLANNED: "NotAllowedToStart",
+    S.RELEASED: "Store",
+    S.DISPATCHED: "Store",
+    S.ACCEPTED: "AllowedToStart",
+    S.RUNNING: "Running",
+    S.INTERRUPTED: "Interrupted",
+    S.COMPLETED: "Ended",
+    S.CLOSED: "Ended",
+    S.REJECTED: "NotAllowedToStart",
+    S.CANCELLED: "Aborted",
+    S.ABORTED: "Aborted",
 }
 
 # ISA-95 ResponseStateType (what an MES reports) -> the event kind it means for us.
 B2MML_RESPONSE_EVENT: Mapping[str, EventKind] = {
-    "Waiting": EventKind.ACCEPTED, "Ready": EventKind.ACCEPTED, "Running": EventKind.STARTED,
-    "Held": EventKind.INTERRUPTED, "Paused": EventKind.INTERRUPTED,
-    "Suspended": EventKind.INTERRUPTED, "Completed": EventKind.COMPLETED,
-    "Closed": EventKind.COMPLETED, "Aborted": EventKind.ABORTED,
+    "Waiting": EventKind.ACCEPTED,
+    "Ready": EventKind.ACCEPTED,
+    "Running": EventKind.STARTED,
+    "Held": EventKind.INTERRUPTED,
+    "Paused": EventKind.INTERRUPTED,
+    "Suspended": EventKind.INTERRUPTED,
+    "Completed": EventKind.COMPLETED,
+    "Closed": EventKind.COMPLETED,
+    "Aborted": EventKind.ABORTED,
 }
 
 
@@ -106,8 +148,9 @@ def transition(current: WorkOrderState, target: WorkOrderState) -> WorkOrderStat
     """Return `target` if the lifecycle allows current -> target, else raise InvalidTransition."""
     if target in ALLOWED[current]:
         return target
-    raise InvalidTransition(current, target, _why_not(current, target),
-                            stale=_is_behind(current, target))
+    raise InvalidTransition(
+        current, target, _why_not(current, target), stale=_is_behind(current, target)
+    )
 
 
 def _is_behind(current: WorkOrderState, target: WorkOrderState) -> bool:
@@ -138,8 +181,11 @@ def _why_not(current: WorkOrderState, target: WorkOrderState) -> str:
 
 # Event kind -> the state it moves a work order to, when it moves it at all.
 _EVENT_TARGET: Mapping[EventKind, WorkOrderState] = {
-    EventKind.ACCEPTED: S.ACCEPTED, EventKind.STARTED: S.RUNNING, EventKind.RESUMED: S.RUNNING,
-    EventKind.INTERRUPTED: S.INTERRUPTED, EventKind.COMPLETED: S.COMPLETED,
+    EventKind.ACCEPTED: S.ACCEPTED,
+    EventKind.STARTED: S.RUNNING,
+    EventKind.RESUMED: S.RUNNING,
+    EventKind.INTERRUPTED: S.INTERRUPTED,
+    EventKind.COMPLETED: S.COMPLETED,
     EventKind.ABORTED: S.ABORTED,
 }
 

@@ -46,12 +46,16 @@ def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def sign_headers(secret: str, message_id: str, body: bytes,
-                 timestamp: int | None = None) -> dict[str, str]:
+def sign_headers(
+    secret: str, message_id: str, body: bytes, timestamp: int | None = None
+) -> dict[str, str]:
     """The three webhook headers for sending `body` now (or at `timestamp`)."""
     stamp = int(time.time()) if timestamp is None else timestamp
-    return {ID_HEADER: message_id, TIMESTAMP_HEADER: str(stamp),
-            SIGNATURE_HEADER: sign(secret, message_id, stamp, body)}
+    return {
+        ID_HEADER: message_id,
+        TIMESTAMP_HEADER: str(stamp),
+        SIGNATURE_HEADER: sign(secret, message_id, stamp, body),
+    }
 
 
 def _header(headers: Mapping[str, str], name: str) -> str:
@@ -62,8 +66,14 @@ def _header(headers: Mapping[str, str], name: str) -> str:
     return value
 
 
-def verify(secret: str, headers: Mapping[str, str], body: bytes, *, now: float | None = None,
-           tolerance: int = TOLERANCE_SECONDS) -> str:
+def verify(
+    secret: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    now: float | None = None,
+    tolerance: int = TOLERANCE_SECONDS,
+) -> str:
     """Check the signature of an incoming request and return its webhook-id.
 
     Raises SignatureMalformed (headers/secret unreadable), SignatureStale (timestamp more than
@@ -92,6 +102,7 @@ def _fresh_timestamp(headers: Mapping[str, str], now: float, tolerance: int) -> 
         raise SignatureMalformed(f"{TIMESTAMP_HEADER} is not integer seconds: {text!r}")
     stamp = int(text)
     if abs(now - stamp) > tolerance:
-        raise SignatureStale(f"timestamp {stamp} is {int(now - stamp)} s from now "
-                             f"(allowed ±{tolerance} s)")
+        raise SignatureStale(
+            f"timestamp {stamp} is {int(now - stamp)} s from now (allowed ±{tolerance} s)"
+        )
     return stamp

@@ -10,7 +10,8 @@ from typing import Any
 
 from lxml import etree
 
-from mes_bridge.b2mml_schema import NS_V0600, NS_V0701, B2mmlSchema, schema
+from mes_bridge.b2mml_schema import NS_V0600, NS_V0701, B2mmlSchema, validate
+from mes_bridge.errors import PayloadInvalid
 
 
 class IntakeError(ValueError):
@@ -52,10 +53,15 @@ def read_work_order(body: bytes, content_type: str) -> ReceivedWorkOrder:
 def _from_json(body: bytes) -> ReceivedWorkOrder:
     try:
         order: dict[str, Any] = json.loads(body)["work_order"]
-        steps = tuple(PlannedStep(op["id"], op["machine_id"], _when(op["planned_start"]),
-                                  _when(op["planned_end"])) for op in order["operations"])
-        return ReceivedWorkOrder(str(order["id"]), int(order["sequence"]),
-                                 int(order["quantity"]), steps, "json")
+        steps = tuple(
+            PlannedStep(
+                op["id"], op["machine_id"], _when(op["planned_start"]), _when(op["planned_end"])
+            )
+            for op in order["operations"]
+        )
+        return ReceivedWorkOrder(
+            str(order["id"]), int(order["sequence"]), int(order["quantity"]), steps, "json"
+        )
     except (ValueError, KeyError, TypeError) as error:
         raise IntakeError(400, "work_order", f"unreadable JSON work order: {error!r}") from None
 
@@ -82,9 +88,10 @@ def _from_xml(body: bytes) -> ReceivedWorkOrder:
         request_tag = "ProductionRequest"
     else:
         raise IntakeError(422, "root", f"not a work-order schedule: {root.tag}")
-    problem = next(iter(schema(which).iter_errors(root)), None)
-    if problem is not None:
-        raise IntakeError(422, problem.path or "/", str(problem.reason))
+    try:
+        validate(root, which, keep_lines=True)
+    except PayloadInvalid as problem:
+        raise IntakeError(422, f"{problem.path} (line {problem.line})", problem.reason) from None
     requests = root.findall(f".//{{{ns}}}{request_tag}")
     if len(requests) != 1:
         raise IntakeError(422, request_tag, f"expected one work order, got {len(requests)}")
@@ -100,18 +107,24 @@ def _xml_request(request: etree._Element, ns: str, fmt: str) -> ReceivedWorkOrde
     for seg in request.findall(q + "SegmentRequirement"):
         seg_id = seg.findtext(q + "ID", "").strip()
         try:
-            steps.append(PlannedStep(
-                seg_id.removeprefix(f"{work_order}-"),
-                seg.findtext(f"{q}EquipmentRequirement/{q}EquipmentID", "").strip(),
-                _when(seg.findtext(q + "EarliestStartTime", "")),
-                _when(seg.findtext(q + "LatestEndTime", ""))))
+            steps.append(
+                PlannedStep(
+                    seg_id.removeprefix(f"{work_order}-"),
+                    seg.findtext(f"{q}EquipmentRequirement/{q}EquipmentID", "").strip(),
+                    _when(seg.findtext(q + "EarliestStartTime", "")),
+                    _when(seg.findtext(q + "LatestEndTime", "")),
+                )
+            )
         except ValueError as error:
             raise IntakeError(422, f"SegmentRequirement {seg_id}", str(error)) from None
         for produced in seg.iter(q + "MaterialRequirement", q + "MaterialProducedRequirement"):
-            if produced.tag.endswith("Produced") or produced.findtext(q + "MaterialUse") == \
-                    "Produced":
+            if (
+                produced.tag.endswith("Produced")
+                or produced.findtext(q + "MaterialUse") == "Produced"
+            ):
                 quantity = int(float(produced.findtext(f"{q}Quantity/{q}QuantityString", "1")))
     if not work_order or not steps:
         raise IntakeError(422, "OperationsRequest", "work order without ID or operations")
-    return ReceivedWorkOrder(work_order, int(version) if version.isdigit() else 1, quantity,
-                             tuple(steps), fmt)
+    return ReceivedWorkOrder(
+        work_order, int(version) if version.isdigit() else 1, quantity, tuple(steps), fmt
+    )

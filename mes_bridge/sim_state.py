@@ -3,9 +3,12 @@ gives exactly one effect per work order whatever the network does."""
 
 from __future__ import annotations
 
+import json
+import os
 import random
 import threading
 from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any
 
 from mes_bridge.sim_intake import ReceivedWorkOrder
@@ -39,8 +42,9 @@ class Faults:
         unknown = sorted(set(changes) - set(known))
         if unknown:
             raise ValueError(f"unknown fault switch(es): {', '.join(unknown)}")
-        clean: dict[str, Any] = {name: _coerce(name, getattr(self, name), value)
-                                 for name, value in changes.items()}
+        clean: dict[str, Any] = {
+            name: _coerce(name, getattr(self, name), value) for name, value in changes.items()
+        }
         return replace(self, **clean)
 
 
@@ -81,8 +85,9 @@ class Verdict:
 class SimState:
     """Thread-safe; every public method takes the lock once."""
 
-    def __init__(self, faults: Faults, seed: int | None) -> None:
+    def __init__(self, faults: Faults, seed: int | None, state_file: Path | None = None) -> None:
         self._lock = threading.Lock()
+        self.state_file = state_file
         self.faults = faults
         self.rng = random.Random(seed)
         self.attempts: dict[str, int] = {}
@@ -92,6 +97,29 @@ class SimState:
         self.injected: dict[str, int] = {"dropped": 0, "503": 0, "429": 0, "slow": 0}
         self.requests = 0
         self.callbacks: dict[str, int] = {"sent": 0, "duplicated": 0, "failed": 0}
+        if state_file is not None and state_file.exists():
+            self._load(state_file)
+
+    def _load(self, path: Path) -> None:
+        """A restarted MES remembers what it applied (a real one has a database)."""
+        saved = json.loads(path.read_text())
+        self.answers = {key: (status, body) for key, (status, body) in saved["answers"].items()}
+        self.duplicates = saved["duplicates"]
+        self.work_orders = {
+            name: WorkOrderRecord(**record) for name, record in saved["work_orders"].items()
+        }
+
+    def _persist(self) -> None:
+        if self.state_file is None:
+            return
+        document = {
+            "answers": self.answers,
+            "duplicates": self.duplicates,
+            "work_orders": {name: asdict(r) for name, r in self.work_orders.items()},
+        }
+        scratch = self.state_file.with_suffix(".tmp")
+        scratch.write_text(json.dumps(document))
+        os.replace(scratch, self.state_file)  # atomic: a crash leaves the old or the new file
 
     def set_faults(self, changes: dict[str, Any]) -> Faults:
         with self._lock:
@@ -123,7 +151,8 @@ class SimState:
                 self.injected["503"] += 1
                 return 503
             if attempt <= f.error_first + f.throttle_first or (
-                    f.throttle_rate and self.rng.random() < f.throttle_rate):
+                f.throttle_rate and self.rng.random() < f.throttle_rate
+            ):
                 self.injected["429"] += 1
                 return 429
             return None
@@ -137,6 +166,7 @@ class SimState:
         with self._lock:
             if key in self.answers:
                 self.duplicates[key] = self.duplicates.get(key, 0) + 1
+                self._persist()
                 status, body = self.answers[key]
                 return Verdict.DUPLICATE, status, body
             record = self._record(order)
@@ -144,21 +174,32 @@ class SimState:
             reason = self._rejection(order)
             if reason:
                 record.rejected, record.status = reason, "rejected"
-                answer = (self.faults.reject_status, {"status": "rejected", "reason": reason,
-                                                      "work_order_id": order.work_order_id})
+                answer = (
+                    self.faults.reject_status,
+                    {"status": "rejected", "reason": reason, "work_order_id": order.work_order_id},
+                )
                 self.answers[key] = answer
+                self._persist()
                 return Verdict.REJECTED, *answer
             record.effects += 1
-            answer = (202, {"status": "accepted", "work_order_id": order.work_order_id,
-                            "idempotency_key": key})
+            answer = (
+                202,
+                {
+                    "status": "accepted",
+                    "work_order_id": order.work_order_id,
+                    "idempotency_key": key,
+                },
+            )
             self.answers[key] = answer
+            self._persist()
             return Verdict.APPLIED, *answer
 
     def _record(self, order: ReceivedWorkOrder) -> WorkOrderRecord:
         name = f"{order.work_order_id}@{order.sequence}"
         if name not in self.work_orders:
-            self.work_orders[name] = WorkOrderRecord(order.work_order_id, order.sequence,
-                                                     order.format)
+            self.work_orders[name] = WorkOrderRecord(
+                order.work_order_id, order.sequence, order.format
+            )
         return self.work_orders[name]
 
     def _rejection(self, order: ReceivedWorkOrder) -> str | None:
@@ -171,8 +212,11 @@ class SimState:
     def set_status(self, work_order_id: str, status: str) -> None:
         """Status of the newest revision of the work order (what the shop floor runs)."""
         with self._lock:
-            records = [r for r in self.work_orders.values() if r.work_order_id == work_order_id
-                       and r.rejected is None]
+            records = [
+                r
+                for r in self.work_orders.values()
+                if r.work_order_id == work_order_id and r.rejected is None
+            ]
             if records:
                 max(records, key=lambda r: r.sequence).status = status
 
@@ -180,14 +224,17 @@ class SimState:
         with self._lock:
             effects: dict[str, int] = {}
             for record in self.work_orders.values():
-                effects[record.work_order_id] = effects.get(record.work_order_id, 0) + \
-                    record.effects
+                effects[record.work_order_id] = (
+                    effects.get(record.work_order_id, 0) + record.effects
+                )
             return {
-                "requests": self.requests, "faults": asdict(self.faults),
+                "requests": self.requests,
+                "faults": asdict(self.faults),
                 "work_orders": {name: asdict(r) for name, r in self.work_orders.items()},
                 "effects": effects,
                 "duplicates": dict(self.duplicates),
                 "duplicates_total": sum(self.duplicates.values()),
-                "attempts": dict(self.attempts), "injected": dict(self.injected),
+                "attempts": dict(self.attempts),
+                "injected": dict(self.injected),
                 "callbacks": dict(self.callbacks),
             }

@@ -6,6 +6,8 @@ Endpoints:
 - GET  /_sim/state       what was received: effects per work order, duplicates, injected faults.
 - POST /_sim/faults      JSON object of Faults fields to change switches at run time.
 - GET  /_sim/health      200 even when "down" (admin paths never fail).
+- GET  /events[?work_order=ID]  every status event that has happened so far, as JSON event
+                         documents in sequence order: the reconciliation pull for missed callbacks.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from mes_bridge import signing
 from mes_bridge.errors import SignatureError
+from mes_bridge.payloads import event_document
 from mes_bridge.sim_executor import Executor
 from mes_bridge.sim_intake import IntakeError, ReceivedWorkOrder, read_work_order
 from mes_bridge.sim_state import Faults, SimState, Verdict
@@ -39,15 +44,19 @@ class SimSettings:
     speed: float = 60.0  # shop seconds per real second
     seed: int | None = None
     faults: Faults = field(default_factory=Faults)
+    state_file: Path | None = None  # keeps applied keys across restarts
+    callback_attempts: int = 8  # per event, with backoff capped at 5 s
 
 
 class Simulator:
     def __init__(self, settings: SimSettings) -> None:
         signing.sign(settings.secret, "check", 0, b"")  # a bad secret fails now, not per request
         self.settings = settings
-        self.state = SimState(settings.faults, settings.seed)
-        self.executor = Executor(self.state, settings.speed, settings.callback_url,
-                                 settings.secret)
+        self.state = SimState(settings.faults, settings.seed, settings.state_file)
+        self.executor = Executor(self.state, settings.speed, settings.callback_url, settings.secret)
+        self.executor.policy = replace(
+            self.executor.policy, max_attempts=settings.callback_attempts
+        )
         self.server = ThreadingHTTPServer((settings.host, settings.port), _handler_for(self))
         self.server.daemon_threads = True
 
@@ -75,8 +84,9 @@ class Simulator:
     def state_document(self) -> dict[str, Any]:
         return {**self.state.snapshot(), "pending_callbacks": self.executor.pending()}
 
-    def receive(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any],
-                                                                     dict[str, str]]:
+    def receive(
+        self, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         """Everything a push goes through; returns (status, JSON body, extra headers)."""
         try:
             webhook_id = signing.verify(self.settings.secret, headers, body)
@@ -91,11 +101,15 @@ class Simulator:
         if fault == 503:
             return 503, {"error": "unavailable (simulated)"}, {}
         try:
-            order = _with_header_sequence(read_work_order(body, headers.get("content-type", "")),
-                                          headers)
+            order = _with_header_sequence(
+                read_work_order(body, headers.get("content-type", "")), headers
+            )
         except IntakeError as error:
-            return error.status, {"error": "invalid work order", "field": error.field,
-                                  "reason": error.reason}, {}
+            return (
+                error.status,
+                {"error": "invalid work order", "field": error.field, "reason": error.reason},
+                {},
+            )
         verdict, status, answer = self.state.intake(key, order)
         if verdict == Verdict.APPLIED:
             self.executor.execute(order)
@@ -120,7 +134,12 @@ def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
             log.debug("%s " + format, self.address_string(), *args)
 
         def do_GET(self) -> None:
-            if self.path == "/_sim/state":
+            url = urlsplit(self.path)
+            if url.path == "/events":
+                wanted = parse_qs(url.query).get("work_order", [None])[0]
+                events = sim.executor.happened(wanted)
+                self._json(200, {"events": [event_document(e) for e in events]})
+            elif self.path == "/_sim/state":
                 self._json(200, sim.state_document())
             elif self.path == "/_sim/health":
                 self._json(200, {"status": "ok"})
@@ -160,13 +179,13 @@ def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
 
         def _drop(self) -> None:
             # RST instead of an answer: the client sees a connection error, as if MES were down.
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                       struct.pack("ii", 1, 0))
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.close_connection = True
             self.connection.close()
 
-        def _json(self, status: int, document: dict[str, Any],
-                  extra: dict[str, str] | None = None) -> None:
+        def _json(
+            self, status: int, document: dict[str, Any], extra: dict[str, str] | None = None
+        ) -> None:
             payload = json.dumps(document, default=str).encode()
             try:
                 self.send_response(status)

@@ -14,7 +14,9 @@ from planner.compile import Compiled
 from planner.decode import Solution, decode
 from planner.model import Objective
 
-Move = tuple[int, int, int]  # (op, new machine, position in the new machine's sequence)
+Move = tuple[int, int, int]
+SPAN = 2  # positions tried on each side of where the op's head falls in a machine sequence
+SAME = False  # (op, new machine, position in the new machine's sequence)
 
 
 def critical_chain(c: Compiled, sol: Solution, objective: Objective,
@@ -133,7 +135,7 @@ def _reassignments(c: Compiled, sol: Solution, chain: list[int], pos: dict[int, 
             seq = sol.seq[m]
             best = None
             lo = bisect_left([start[j] for j in seq], head) if seq else 0
-            for k in range(max(lo - 2, 0), min(lo + 3, len(seq)) + 1):
+            for k in range(max(lo - SPAN, 0), min(lo + SPAN + 1, len(seq)) + 1):
                 if m == sol.mach[i] and k in (pos[i], pos[i] + 1):
                     continue
                 a = seq[k - 1] if k > 0 else -1
@@ -146,7 +148,7 @@ def _reassignments(c: Compiled, sol: Solution, chain: list[int], pos: dict[int, 
                 if best is None or est < best[0]:
                     kk = k - 1 if m == sol.mach[i] and k > pos[i] else k
                     best = (est, (i, m, kk))
-            if best is not None and m != sol.mach[i]:
+            if best is not None and (SAME or m != sol.mach[i]):
                 scored.append(best)
     scored.sort(key=lambda x: x[0])
     return [mv for _e, mv in scored[:limit]]
@@ -254,7 +256,7 @@ def _step(c: Compiled, cur: Solution, best: Solution, objective: Objective,
         if tabu.get(tabu_key(cand, mv[0]), 0) > it and cand.score >= best.score:
             continue
         tried += 1
-        key = cand.score + rng.random() * 1e-3
+        key = cand.score + rng.random() * 1e-9
         if chosen is None or key < chosen[0]:
             chosen = (key, cand, mv[0])
     return None if chosen is None else (chosen[1], chosen[2])

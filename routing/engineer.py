@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bom.compiled import Compiled, compile_expr
 from bom.errors import EngineeringError
 from bom.explode import ExplodedLine, environment, explode
 from bom.items import ItemMaster, load_items
@@ -23,7 +24,6 @@ from bom.requirements import (
     part_totals,
     requirements,
 )
-from configurator.expressions import evaluate
 from configurator.loading import load_model
 from configurator.model import FeatureType, ProductModel
 from routing.export import routing_dict, rows
@@ -42,6 +42,7 @@ class EngineeringModel:
     bom: Bom
     routing: SuperRouting
     known: frozenset[str] = field(repr=False)
+    rules: tuple[tuple[str, str, Compiled], ...] = field(repr=False, default=())
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,8 @@ def load_engineering(product_dir: Path | str, root: Path | str | None = None) ->
         if name != product.name:
             raise EngineeringError(file, 1, "model", f"is '{name}' but model.yaml is "
                                    f"'{product.name}'")
-    return EngineeringModel(product, items, factory, bom, routing, known)
+    rules = tuple((c.id, c.message.en, compile_expr(c.formula)) for c in product.constraints)
+    return EngineeringModel(product, items, factory, bom, routing, known, rules)
 
 
 def _display(path: Path) -> str:
@@ -93,7 +95,8 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def check_configuration(product: ProductModel, values: Mapping[str, object]) -> None:
+def check_configuration(product: ProductModel, values: Mapping[str, object],
+                        rules: tuple[tuple[str, str, Compiled], ...] | None = None) -> None:
     """Engineering needs a complete, valid configuration; say which feature or rule fails."""
     for feature in product.features:
         if feature.name not in values:
@@ -107,17 +110,19 @@ def check_configuration(product: ProductModel, values: Mapping[str, object]) -> 
     if unknown:
         raise EngineeringError("<choices>", 0, unknown[0], "unknown feature")
     env = product.environment(values)
-    for constraint in product.constraints:
-        if evaluate(constraint.formula, env) is not True:
-            raise EngineeringError("<choices>", 0, constraint.id,
-                                   f"configuration breaks rule: {constraint.message.en}")
+    if rules is None:
+        rules = tuple((c.id, c.message.en, compile_expr(c.formula)) for c in product.constraints)
+    for rule_id, message, holds in rules:
+        if holds(env) is not True:
+            raise EngineeringError("<choices>", 0, rule_id,
+                                   f"configuration breaks rule: {message}")
 
 
 def engineer(model: EngineeringModel, values: Mapping[str, object],
              *, check: bool = True) -> EngineeredOrder:
     """The as-configured BOM and routing of one unit of `values`."""
     if check:
-        check_configuration(model.product, values)
+        check_configuration(model.product, values, model.rules)
     env = environment(model.bom, model.product.environment(values))
     tree = explode(model.bom, model.items, env)
     order_routing = route(model.routing, model.bom, model.factory, tree, env)

@@ -54,6 +54,7 @@ class SuperRouting:
     model: str
     operations: dict[str, Operation]
     graph: nx.DiGraph  # every operation, edges predecessor -> successor
+    order: tuple[str, ...] = ()  # a fixed topological order of all operations
 
     def consumer_candidates(self) -> dict[str, list[str]]:
         result: dict[str, list[str]] = {}
@@ -82,8 +83,9 @@ def load_routing(path: Path, bom: Bom, factory: Factory, known: Collection[str],
         operations[op.id] = op
     if not operations:
         raise root.error("operations", "no operations defined")
-    routing = SuperRouting(root.file, require(root, "model", str), operations,
-                           _graph(root.file, operations))
+    graph = _graph(root.file, operations)
+    routing = SuperRouting(root.file, require(root, "model", str), operations, graph,
+                           tuple(nx.lexicographical_topological_sort(graph)))
     _check_consumed(bom, routing)
     return routing
 

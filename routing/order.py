@@ -77,8 +77,7 @@ def route(routing: SuperRouting, bom: Bom, factory: Factory, tree: ExplodedLine,
                 if op.when is None or op.when.truth(env)}
     present = _present(tree)
     _check_single_consumer(routing, bom, selected, present)
-    order = [op for op in nx.lexicographical_topological_sort(routing.graph)
-             if op in selected]
+    order = [op for op in routing.order if op in selected]
     operations = tuple(_order_operation(routing.operations[op_id], routing, selected, present,
                                         factory, env) for op_id in order)
     path, minutes = _critical_path(operations)

@@ -117,6 +117,11 @@ def complete(product: ProductModel, choices: Mapping[str, object],
     """Fill the unchosen features, defaults first, keeping the configuration valid."""
     oracle = oracle or oracle_for(product)
     values = dict(choices)
+    open_features = [f.name for f in product.features if f.name not in values]
+    if open_features and not oracle.domains(values, open_features[:1])[open_features[0]]:
+        chosen = ", ".join(f"{k}={v}" for k, v in choices.items())
+        raise EngineeringError("<choices>", 0, "choices",
+                               f"{chosen} cannot be combined in a valid product")
     for feature in product.features:
         if feature.name in values:
             continue

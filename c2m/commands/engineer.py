@@ -101,7 +101,8 @@ def register(cli: click.Group, bench: click.Group) -> None:
         for r in results:
             full, peer = r["engineer"], r["peer_explosion_only"]
             click.echo(
-                f"{r['product']:<9} {full['orders_per_s']:>8} orders/s  median "
+                f"{r['product']:<9} {full['orders_per_s']:>8} orders/s ({full['orders_per_cpu_s']}"
+                f" per CPU s)  median "
                 f"{full['median_ms']} ms  p95 {full['p95_ms']} ms  max {full['max_ms']} ms"
                 f"  | explosion only: median {peer['median_ms']} ms  ratio "
                 f"{r['ratio_median_to_peer']}"

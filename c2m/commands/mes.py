@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+from pathlib import Path
 
 import click
 
@@ -69,6 +71,19 @@ SECRET_ENV = "C2M_MES_SECRET"
     "--callback-format", default="json", type=click.Choice(["json", "xml"]), show_default=True
 )
 @click.option("--scrap-rate", default=0.0, type=float, help="Probability a unit is scrapped.")
+@click.option(
+    "--state-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Remember applied work orders across restarts (JSON file).",
+)
+@click.option(
+    "--callback-attempts",
+    default=8,
+    show_default=True,
+    type=int,
+    help="Tries per status event before it is given up (GET /events still has it).",
+)
 @click.option("--verbose", is_flag=True, help="Log every request.")
 def mes_sim(
     host: str,
@@ -79,6 +94,8 @@ def mes_sim(
     seed: int | None,
     verbose: bool,
     reject_status: str,
+    state_file: Path | None,
+    callback_attempts: int,
     **switches: object,
 ) -> None:
     """Run the reference MES simulator until interrupted."""
@@ -98,6 +115,8 @@ def mes_sim(
         speed=speed,
         seed=seed,
         faults=faults,
+        state_file=state_file,
+        callback_attempts=callback_attempts,
     )
     simulator = Simulator(settings)
     click.echo(f"mes-sim listening on {simulator.url}", err=False)
@@ -107,8 +126,28 @@ def mes_sim(
         click.echo("mes-sim stopped")
 
 
+@click.command("mes-payloads")
+@click.option("--repeats", default=200, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def bench_payloads(repeats: int, as_json: bool) -> None:
+    """Render/validate cost per payload format and one signed push on loopback."""
+    from mes_bridge.bench import run  # imported late: the bench starts a simulator
+
+    figures = run(repeats)
+    if as_json:
+        click.echo(json.dumps(figures, indent=2))
+        return
+    click.echo(f"{repeats} repeats, {figures['operations_per_order']} operations per order")
+    for name, row in figures["results"].items():
+        click.echo(
+            f"{name:34} median {row['median_ms']:8.3f} ms  p95 {row['p95_ms']:8.3f} ms  "
+            f"max {row['max_ms']:8.3f} ms  x{row['ratio_to_json_render']:.1f} json render"
+        )
+
+
 def register(cli: click.Group, bench: click.Group) -> None:
     cli.add_command(mes_sim)
+    bench.add_command(bench_payloads)
 
 
 if __name__ == "__main__":

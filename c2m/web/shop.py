@@ -1,18 +1,129 @@
-"""Consumer pages: the catalogue and (later) the configurator."""
+"""Consumer pages: the catalogue, the configurator (htmx panel) and checkout."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import json
+import uuid
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from c2m import catalogue
+from c2m import catalogue, orders, planning, preview, products
 from c2m.db import session_factory, unit_of_work
+from c2m.errors import InvalidInput
+from c2m.promise import promise_for, promise_order
+from c2m.web import configure_view, panel
+from c2m.web.api import enqueue_plan
+from c2m.web.i18n import language
 
 blueprint = Blueprint("shop", __name__)
 
 
 @blueprint.get("/")
 def catalogue_page() -> ResponseReturnValue:
+    cards = []
     with unit_of_work(session_factory()) as session:
-        products = catalogue.latest_products(session)
-    return render_template("shop/catalogue.html", products=products)
+        for record in catalogue.latest_products(session):
+            configurator = products.configurator_for(record)
+            values = configurator.complete({}, "defaults") or {}
+            cards.append({"record": record, "svg": preview.svg(configurator.model, values)})
+    return render_template("shop/catalogue.html", cards=cards)
+
+
+def _panel_context(model: str, state_in: configure_view.PanelInput) -> dict[str, Any]:
+    lang = language()
+    with unit_of_work(session_factory()) as session:
+        record = products.record_for(session, model)
+        configurator = products.configurator_for(record)
+        state = configurator.configure(state_in.choices, explain=True, price=False)
+        quoted = configure_view.quote(configurator, state)
+        promised = promise_for(session, model, quoted[0]) if quoted else None
+    return {
+        "record": record,
+        "model": configurator.model,
+        "state": state,
+        "features": panel.panel_features(configurator.model, state, lang),
+        "conflict": panel.conflict_view(state, lang),
+        "quote": quoted[1] if quoted else None,
+        "svg": preview.svg(configurator.model, quoted[0]) if quoted else "",
+        "promise": promised,
+        "choices_json": json.dumps(state_in.choices),
+        "history_json": json.dumps(state_in.history),
+        "can_undo": bool(state_in.history),
+    }
+
+
+@blueprint.get("/configure/<model>")
+def configure_page(model: str) -> ResponseReturnValue:
+    with unit_of_work(session_factory()) as session:
+        configurator = products.configurator_for(products.record_for(session, model))
+    start = configure_view.parse(request.args, configurator)
+    return render_template("shop/configure.html", **_panel_context(model, start))
+
+
+@blueprint.post("/configure/<model>")
+def configure_click(model: str) -> ResponseReturnValue:
+    """One click. htmx swaps the panel; without JavaScript the whole page comes back."""
+    with unit_of_work(session_factory()) as session:
+        configurator = products.configurator_for(products.record_for(session, model))
+    state = configure_view.apply(request.form, configurator,
+                                 configure_view.parse(request.form, configurator))
+    context = _panel_context(model, state)
+    if request.headers.get("HX-Request"):
+        return render_template("shop/_panel.html", **context)
+    return render_template("shop/configure.html", **context)
+
+
+@blueprint.get("/checkout/<model>")
+def checkout_page(model: str) -> ResponseReturnValue:
+    """A fresh idempotency key per rendered form: resubmitting this form never orders twice."""
+    choices = _complete_choices(model, request.args.get("choices", ""))
+    return _checkout(model, choices, uuid.uuid4().hex, {}, {}, 200)
+
+
+def _complete_choices(model: str, raw: str) -> dict[str, object]:
+    with unit_of_work(session_factory()) as session:
+        configurator = products.configurator_for(products.record_for(session, model))
+    choices = configure_view.parse({"choices": raw}, configurator).choices
+    if not configurator.is_valid(choices):
+        raise InvalidInput("configure every feature before checking out", "choices")
+    return choices
+
+
+def _checkout(model: str, choices: dict[str, object], key: str, form: dict[str, str],
+              problems: dict[str, str], status: int) -> ResponseReturnValue:
+    lang = language()
+    with unit_of_work(session_factory()) as session:
+        configurator = products.configurator_for(products.record_for(session, model))
+    breakdown = configurator.price(choices)
+    summary = [(f.label.get(lang), f.value_label(choices[f.name], lang))  # type: ignore[arg-type]
+               for f in configurator.model.features]
+    return render_template(
+        "shop/checkout.html", model=configurator.model, choices_json=json.dumps(choices),
+        key=key, form=form, problems=problems, breakdown=breakdown, summary=summary,
+        svg=preview.svg(configurator.model, choices),
+    ), status
+
+
+@blueprint.post("/checkout/<model>")
+def place_order(model: str) -> ResponseReturnValue:
+    choices = _complete_choices(model, request.form.get("choices", ""))
+    key = request.form.get("idempotency_key", "")
+    fields = {name: request.form.get(name, "") for name in ("name", "email", "phone", "address")}
+    customer = orders.Customer(**fields, language=language())
+    try:
+        with unit_of_work(session_factory()) as session:
+            placed = orders.place_order(session, model=model, choices=choices,
+                                        customer=customer, idempotency_key=key)
+            run_id = None
+            if placed.created:
+                order = session.get_one(orders.Order, placed.order_id)
+                promise_order(session, order, model, choices)
+                run_id = planning.request_plan(session, "insert").id
+    except orders.CustomerInvalid as error:
+        return _checkout(model, choices, key, fields, error.problems, 422)
+    if run_id is not None:
+        enqueue_plan(run_id)
+    return redirect(url_for("tracking.track_page", token=placed.tracking_token, placed=1),
+                    code=303)

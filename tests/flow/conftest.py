@@ -31,8 +31,12 @@ def shop(settings: Settings, app: Flask) -> Flask:
 
 @pytest.fixture()
 def customer() -> dict[str, str]:
-    return {"name": "李雷", "email": "lilei@example.com", "phone": "+86 138 0000 0000",
-            "address": "广东省佛山市顺德区大良街道 88 号"}
+    return {
+        "name": "李雷",
+        "email": "lilei@example.com",
+        "phone": "+86 138 0000 0000",
+        "address": "广东省佛山市顺德区大良街道 88 号",
+    }
 
 
 def samples_dir() -> Path:

@@ -20,8 +20,12 @@ def planner_client(app: Flask):  # type: ignore[no-untyped-def]
     with unit_of_work(app.extensions["c2m.sessions"]) as session:
         auth.create_user(session, "mei", "correct horse", "planner")
     client = app.test_client()
-    assert client.post("/api/v1/session", json={"username": "mei", "password": "correct horse"}
-                       ).status_code == 200
+    assert (
+        client.post(
+            "/api/v1/session", json={"username": "mei", "password": "correct horse"}
+        ).status_code
+        == 200
+    )
     return client
 
 
@@ -36,13 +40,22 @@ def wait_until(check, timeout: float = 90.0):  # type: ignore[no-untyped-def]
 
 
 def test_a_released_order_reaches_the_mes_once_and_comes_back_completed(
-    shop: Flask, customer, celery_worker_process, mes_simulator: str  # type: ignore[no-untyped-def]
+    shop: Flask,
+    customer,
+    celery_worker_process,
+    mes_simulator: str,  # type: ignore[no-untyped-def]
 ) -> None:
     sessions = shop.extensions["c2m.sessions"]
     client = shop.test_client()
-    client.post("/api/v1/orders", json={"model": "sofa",
-                "choices": named_configuration("sofa", "compact_grey"), "customer": customer},
-                headers={"Idempotency-Key": "e2e-order-0001"})
+    client.post(
+        "/api/v1/orders",
+        json={
+            "model": "sofa",
+            "choices": named_configuration("sofa", "compact_grey"),
+            "customer": customer,
+        },
+        headers={"Idempotency-Key": "e2e-order-0001"},
+    )
     with sessions() as session:
         run_id = session.scalars(select(PlanRun.id)).one()
     planning.carry_out(sessions, samples_dir(), run_id)  # the worker would do the same

@@ -12,9 +12,15 @@ from tests.flow.conftest import named_configuration, samples_dir
 
 
 def place(client, customer, key: str, name: str = "compact_grey"):  # type: ignore[no-untyped-def]
-    return client.post("/api/v1/orders", json={
-        "model": "sofa", "choices": named_configuration("sofa", name), "customer": customer,
-    }, headers={"Idempotency-Key": key})
+    return client.post(
+        "/api/v1/orders",
+        json={
+            "model": "sofa",
+            "choices": named_configuration("sofa", name),
+            "customer": customer,
+        },
+        headers={"Idempotency-Key": key},
+    )
 
 
 def run_queued_plans(app: Flask) -> list[PlanRun]:
@@ -42,7 +48,10 @@ def test_placing_an_order_engineers_it_and_queues_its_insertion(shop: Flask, cus
 
 def test_a_double_submit_places_one_order(shop: Flask, customer) -> None:  # type: ignore[no-untyped-def]
     client = shop.test_client()
-    first, second = place(client, customer, "double-click-1"), place(client, customer, "double-click-1")
+    first, second = (
+        place(client, customer, "double-click-1"),
+        place(client, customer, "double-click-1"),
+    )
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.get_json()["order"] == second.get_json()["order"]
     with shop.extensions["c2m.sessions"]() as session:
@@ -52,17 +61,29 @@ def test_a_double_submit_places_one_order(shop: Flask, customer) -> None:  # typ
 def test_an_incomplete_configuration_is_refused_naming_the_feature(shop: Flask, customer) -> None:  # type: ignore[no-untyped-def]
     choices = named_configuration("sofa", "compact_grey")
     del choices["colour"]
-    response = shop.test_client().post("/api/v1/orders", json={
-        "model": "sofa", "choices": choices, "customer": customer, "idempotency_key": "partial-001"})
+    response = shop.test_client().post(
+        "/api/v1/orders",
+        json={
+            "model": "sofa",
+            "choices": choices,
+            "customer": customer,
+            "idempotency_key": "partial-001",
+        },
+    )
     assert response.status_code == 422
     assert "colour" in response.get_json()["detail"]
 
 
 def test_bad_customer_details_are_all_named(shop: Flask) -> None:
-    response = shop.test_client().post("/api/v1/orders", json={
-        "model": "sofa", "choices": named_configuration("sofa", "compact_grey"),
-        "customer": {"name": "", "email": "nope", "phone": "x", "address": "?"},
-        "idempotency_key": "bad-customer-1"})
+    response = shop.test_client().post(
+        "/api/v1/orders",
+        json={
+            "model": "sofa",
+            "choices": named_configuration("sofa", "compact_grey"),
+            "customer": {"name": "", "email": "nope", "phone": "x", "address": "?"},
+            "idempotency_key": "bad-customer-1",
+        },
+    )
     assert response.status_code == 422
     assert set(response.get_json()["fields"]) == {"name", "email", "phone", "address"}
 

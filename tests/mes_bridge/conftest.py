@@ -26,25 +26,52 @@ T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 
-def make_work_order(work_order_id: str = "WO-1001", sequence: int = 1,
-                    quantity: int = 2) -> WorkOrder:
-    cut = Operation("OP10", "cut", "LINE1-CNC-02", T0, T0 + timedelta(minutes=45),
-                    description="CNC cut table top", machine_class="CNC-ROUTER",
-                    parameters=(Parameter("program", "P-1600x800"),),
-                    materials=(MaterialLine("PANEL-OAK-25MM", Decimal("2.000")),),
-                    produces="TOP-OAK-1600x800")
-    assemble = Operation("OP20", "assemble", "LINE1-ASSY-01", T0 + timedelta(hours=1),
-                         T0 + timedelta(hours=2, minutes=30),
-                         materials=(MaterialLine("TOP-OAK-1600x800", Decimal(2)),
-                                    MaterialLine("SCREW-M6x16", Decimal(16))))
+def make_work_order(
+    work_order_id: str = "WO-1001", sequence: int = 1, quantity: int = 2
+) -> WorkOrder:
+    cut = Operation(
+        "OP10",
+        "cut",
+        "LINE1-CNC-02",
+        T0,
+        T0 + timedelta(minutes=45),
+        description="CNC cut table top",
+        machine_class="CNC-ROUTER",
+        parameters=(Parameter("program", "P-1600x800"),),
+        materials=(MaterialLine("PANEL-OAK-25MM", Decimal("2.000")),),
+        produces="TOP-OAK-1600x800",
+    )
+    assemble = Operation(
+        "OP20",
+        "assemble",
+        "LINE1-ASSY-01",
+        T0 + timedelta(hours=1),
+        T0 + timedelta(hours=2, minutes=30),
+        materials=(
+            MaterialLine("TOP-OAK-1600x800", Decimal(2)),
+            MaterialLine("SCREW-M6x16", Decimal(16)),
+        ),
+    )
     return WorkOrder(
-        id=work_order_id, sequence=sequence, order_id="SO-774", order_line_id="1",
-        product_model="desk", product_version="2026.1", finished_material_id="DESK-CFG-8f3a",
-        quantity=quantity, routing_id="ROUTING-DESK-E-v4", operations=(cut, assemble),
-        configuration=(Parameter("width_mm", 1600, "mm"), Parameter("lift", True),
-                       Parameter("top_thickness", Decimal("2.5"), "cm"),
-                       Parameter("finish", "oiled oak")),
-        priority=10, schedule_id="SCHED-2026-11-23-LINE1")
+        id=work_order_id,
+        sequence=sequence,
+        order_id="SO-774",
+        order_line_id="1",
+        product_model="desk",
+        product_version="2026.1",
+        finished_material_id="DESK-CFG-8f3a",
+        quantity=quantity,
+        routing_id="ROUTING-DESK-E-v4",
+        operations=(cut, assemble),
+        configuration=(
+            Parameter("width_mm", 1600, "mm"),
+            Parameter("lift", True),
+            Parameter("top_thickness", Decimal("2.5"), "cm"),
+            Parameter("finish", "oiled oak"),
+        ),
+        priority=10,
+        schedule_id="SCHED-2026-11-23-LINE1",
+    )
 
 
 @pytest.fixture
@@ -76,8 +103,22 @@ def start_simulator(tmp_path: Path) -> Iterator[Callable[..., SimProcess]]:
     def start(*args: str) -> SimProcess:
         log = (tmp_path / f"sim-{len(started)}.log").open("w")
         process = subprocess.Popen(
-            [sys.executable, "-m", "c2m.commands.mes", "--port", "0", "--secret", SECRET,
-             "--seed", "7", *args], stdout=subprocess.PIPE, stderr=log, text=True)
+            [
+                sys.executable,
+                "-m",
+                "c2m.commands.mes",
+                "--port",
+                "0",
+                "--secret",
+                SECRET,
+                "--seed",
+                "7",
+                *args,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
         line = process.stdout.readline() if process.stdout else ""
         if "listening on" not in line:
             process.kill()

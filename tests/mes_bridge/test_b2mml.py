@@ -9,7 +9,15 @@ import pytest
 from lxml import etree
 
 from mes_bridge import b2mml, payloads
-from mes_bridge.b2mml_schema import NS_V0701, B2mmlSchema, schema, standards_dir, validate
+from mes_bridge.b2mml_schema import (
+    ENGINE_ENV,
+    NS_V0701,
+    B2mmlSchema,
+    Engine,
+    schema,
+    standards_dir,
+    validate,
+)
 from mes_bridge.b2mml_status import parse_sync_operations_performance, sync_operations_performance
 from mes_bridge.errors import EventParseError, PayloadInvalid
 from mes_bridge.lifecycle import EventKind
@@ -37,19 +45,47 @@ def test_a_work_order_as_process_operations_schedule_validates_and_carries_the_b
 def test_configuration_and_bom_lines_land_on_each_operation(work_order):
     root = etree.fromstring(b2mml.process_operations_schedule(work_order, "m", T0))
     cut = root.find(f".//{Q}SegmentRequirement")
-    params = {p.findtext(f"{Q}ID"): p.findtext(f"{Q}Value/{Q}ValueString")
-              for p in cut.findall(f"{Q}SegmentParameter")}
-    assert params == {"width_mm": "1600", "lift": "true", "top_thickness": "2.5",
-                      "finish": "oiled oak", "program": "P-1600x800"}
-    materials = [(m.findtext(f"{Q}MaterialDefinitionID"), m.findtext(f"{Q}MaterialUse"),
-                  m.findtext(f"{Q}Quantity/{Q}QuantityString"))
-                 for m in cut.findall(f"{Q}MaterialRequirement")]
-    assert materials == [("PANEL-OAK-25MM", "Consumed", "2"),
-                         ("TOP-OAK-1600x800", "Produced", "2")]
+    params = {
+        p.findtext(f"{Q}ID"): p.findtext(f"{Q}Value/{Q}ValueString")
+        for p in cut.findall(f"{Q}SegmentParameter")
+    }
+    assert params == {
+        "width_mm": "1600",
+        "lift": "true",
+        "top_thickness": "2.5",
+        "finish": "oiled oak",
+        "program": "P-1600x800",
+    }
+    materials = [
+        (
+            m.findtext(f"{Q}MaterialDefinitionID"),
+            m.findtext(f"{Q}MaterialUse"),
+            m.findtext(f"{Q}Quantity/{Q}QuantityString"),
+        )
+        for m in cut.findall(f"{Q}MaterialRequirement")
+    ]
+    assert materials == [("PANEL-OAK-25MM", "Consumed", "2"), ("TOP-OAK-1600x800", "Produced", "2")]
     last = root.findall(f".//{Q}SegmentRequirement")[-1]
-    produced = [m.findtext(f"{Q}MaterialDefinitionID") for m in last.iter(f"{Q}MaterialRequirement")
-                if m.findtext(f"{Q}MaterialUse") == "Produced"]
+    produced = [
+        m.findtext(f"{Q}MaterialDefinitionID")
+        for m in last.iter(f"{Q}MaterialRequirement")
+        if m.findtext(f"{Q}MaterialUse") == "Produced"
+    ]
     assert produced == ["DESK-CFG-8f3a"]
+
+
+@pytest.mark.parametrize("using", list(Engine))
+@pytest.mark.parametrize("fmt", [PayloadFormat.B2MML_V0701, PayloadFormat.B2MML_V0600])
+def test_both_validators_accept_what_we_render(work_order, monkeypatch, using, fmt):
+    monkeypatch.setenv(ENGINE_ENV, using.value)
+    body = payloads.render(work_order, fmt, "m", T0)
+    which = (
+        B2mmlSchema.OPERATIONS_SCHEDULE
+        if fmt is PayloadFormat.B2MML_V0701
+        else B2mmlSchema.PRODUCTION_SCHEDULE_V0600
+    )
+    validate(etree.fromstring(body), which, Engine.XMLSCHEMA)
+    validate(etree.fromstring(body), which, Engine.LIBXML2)
 
 
 def test_a_legacy_v0600_production_schedule_validates(work_order):
@@ -78,17 +114,22 @@ def _set(root: etree._Element, tag: str, text: str) -> etree._Element:
     return root
 
 
-@pytest.mark.parametrize("breaking,where", [
-    (lambda root: _drop(root, "ProcessSegmentID"), "ProcessSegmentID"),
-    (lambda root: _drop(root, "CreationDateTime"), "CreationDateTime"),
-    (lambda root: _set(root, "RequestState", "Started"), "RequestState"),
-    (lambda root: _set(root, "EarliestStartTime", "23.11.2026 06:00"), "EarliestStartTime"),
-    (lambda root: _drop(root, "SegmentRequirement"), "SegmentRequirement"),
-])
+@pytest.mark.parametrize(
+    "breaking,where",
+    [
+        (lambda root: _drop(root, "ProcessSegmentID"), "ProcessSegmentID"),
+        (lambda root: _drop(root, "CreationDateTime"), "CreationDateTime"),
+        (lambda root: _set(root, "RequestState", "Started"), "RequestState"),
+        (lambda root: _set(root, "EarliestStartTime", "23.11.2026 06:00"), "EarliestStartTime"),
+        (lambda root: _drop(root, "SegmentRequirement"), "SegmentRequirement"),
+    ],
+)
+@pytest.mark.parametrize("using", list(Engine))
 def test_a_schedule_that_breaks_the_schema_is_refused_with_the_validators_message(
-        work_order, breaking, where):
+    work_order, breaking, where, using
+):
     with pytest.raises(PayloadInvalid) as caught:
-        validate(breaking(_built(work_order)), B2mmlSchema.OPERATIONS_SCHEDULE)
+        validate(breaking(_built(work_order)), B2mmlSchema.OPERATIONS_SCHEDULE, using)
     assert caught.value.schema == "B2MML-OperationsSchedule.xsd"
     assert where in caught.value.reason or where in caught.value.path
 
@@ -101,18 +142,22 @@ def test_text_that_cannot_be_xml_is_refused_not_crashed_on(work_order):
 
 @pytest.mark.parametrize("fmt", list(PayloadFormat))
 def test_a_naive_planned_time_is_refused_with_the_operation_named(work_order, fmt):
-    op = dataclasses.replace(work_order.operations[1],
-                             planned_start=T0.replace(hour=7, tzinfo=None))
+    op = dataclasses.replace(
+        work_order.operations[1], planned_start=T0.replace(hour=7, tzinfo=None)
+    )
     bad = dataclasses.replace(work_order, operations=(work_order.operations[0], op))
     with pytest.raises(PayloadInvalid, match="OP20.planned_start: naive datetime"):
         payloads.render(bad, fmt, "m", T0)
 
 
-@pytest.mark.parametrize("name,xsd", [
-    ("ProcessOperationsSchedule-WO-1001.V0701.xml", B2mmlSchema.OPERATIONS_SCHEDULE),
-    ("SyncOperationsPerformance-WO-1001.V0701.xml", B2mmlSchema.OPERATIONS_PERFORMANCE),
-    ("ProcessProductionSchedule-WO-1001.V0600.xml", B2mmlSchema.PRODUCTION_SCHEDULE_V0600),
-])
+@pytest.mark.parametrize(
+    "name,xsd",
+    [
+        ("ProcessOperationsSchedule-WO-1001.V0701.xml", B2mmlSchema.OPERATIONS_SCHEDULE),
+        ("SyncOperationsPerformance-WO-1001.V0701.xml", B2mmlSchema.OPERATIONS_PERFORMANCE),
+        ("ProcessProductionSchedule-WO-1001.V0600.xml", B2mmlSchema.PRODUCTION_SCHEDULE_V0600),
+    ],
+)
 def test_the_shared_examples_validate_with_our_compiled_schemas(name, xsd):
     assert schema(xsd).is_valid(str(EXAMPLES / name))
 
@@ -126,17 +171,28 @@ def test_the_standards_folder_can_be_moved_with_an_environment_variable(monkeypa
 
 def _example_with_sequence(sequence: str) -> bytes:
     text = (EXAMPLES / "SyncOperationsPerformance-WO-1001.V0701.xml").read_bytes()
-    return text.replace(b"<ID>RESP-WO-1001</ID>",
-                        b"<ID>RESP-WO-1001</ID><Version>" + sequence.encode() + b"</Version>")
+    return text.replace(
+        b"<ID>RESP-WO-1001</ID>",
+        b"<ID>RESP-WO-1001</ID><Version>" + sequence.encode() + b"</Version>",
+    )
 
 
 def test_the_shared_status_example_reads_as_a_progress_event_with_scrap():
     (event,) = parse_sync_operations_performance(_example_with_sequence("4"))
     assert (event.event_id, event.work_order_id, event.sequence, event.kind) == (
-        "mes-evt-000000000123", "WO-1001", 4, EventKind.PROGRESS)
+        "mes-evt-000000000123",
+        "WO-1001",
+        4,
+        EventKind.PROGRESS,
+    )
     (op,) = event.operations
     assert (op.operation_id, op.state, op.machine_id, op.good, op.scrap) == (
-        "OP10", EventKind.COMPLETED, "LINE1-CNC-02", Decimal(2), Decimal(1))
+        "OP10",
+        EventKind.COMPLETED,
+        "LINE1-CNC-02",
+        Decimal(2),
+        Decimal(1),
+    )
     assert op.actual_end is not None and op.actual_end.tzinfo is not None
 
 
@@ -147,9 +203,12 @@ def test_a_status_without_a_sequence_number_names_the_missing_element():
     assert caught.value.field == "OperationsResponse/Version" and caught.value.line
 
 
-def test_a_status_that_breaks_the_schema_is_refused_with_the_line():
-    body = _example_with_sequence("4").replace(b"<ResponseState>Running</ResponseState>",
-                                               b"<ResponseState>Busy</ResponseState>")
+@pytest.mark.parametrize("using", list(Engine))
+def test_a_status_that_breaks_the_schema_is_refused_with_the_line(monkeypatch, using):
+    monkeypatch.setenv(ENGINE_ENV, using.value)
+    body = _example_with_sequence("4").replace(
+        b"<ResponseState>Running</ResponseState>", b"<ResponseState>Busy</ResponseState>"
+    )
     with pytest.raises(EventParseError) as caught:
         parse_sync_operations_performance(body)
     assert "ResponseState" in str(caught.value) and caught.value.line
@@ -163,10 +222,17 @@ def test_garbage_instead_of_xml_is_a_parse_error_not_a_traceback():
 @pytest.mark.parametrize("kind", list(EventKind))
 def test_every_event_kind_survives_a_b2mml_round_trip(kind):
     has_totals = kind not in (EventKind.ACCEPTED, EventKind.STARTED)
-    event = Event("evt-9", "WO-1001", 9, kind, T0,
-                  good=Decimal(1) if has_totals else None,
-                  scrap=Decimal(0) if has_totals else None, reason="shift change",
-                  operations=(OperationActual("OP20", EventKind.STARTED, "LINE1-ASSY-01", T0),))
+    event = Event(
+        "evt-9",
+        "WO-1001",
+        9,
+        kind,
+        T0,
+        good=Decimal(1) if has_totals else None,
+        scrap=Decimal(0) if has_totals else None,
+        reason="shift change",
+        operations=(OperationActual("OP20", EventKind.STARTED, "LINE1-ASSY-01", T0),),
+    )
     body = sync_operations_performance(event)
     assert schema(B2mmlSchema.OPERATIONS_PERFORMANCE).is_valid(etree.fromstring(body))
     assert parse_sync_operations_performance(body) == [event]

@@ -18,8 +18,9 @@ NOW = datetime(2026, 11, 22, 5, 0, tzinfo=UTC)
 POLICY = RetryPolicy(max_attempts=5, base_delay=2.0, max_delay=60.0, max_retry_after=600.0)
 
 
-def decision(status: int | None, attempt: int = 1, retry_after: str | None = None,
-             error: str | None = None):
+def decision(
+    status: int | None, attempt: int = 1, retry_after: str | None = None, error: str | None = None
+):
     outcome = DeliveryOutcome(status, error, retry_after, "body says why")
     return decide(outcome, attempt, POLICY, random.Random(1), NOW)
 
@@ -40,9 +41,20 @@ def test_a_misconfigured_endpoint_goes_to_the_dead_letter_queue_at_once(status):
     assert decision(status).verdict is Verdict.DEAD_LETTER
 
 
-@pytest.mark.parametrize("status,error", [
-    (500, None), (502, None), (503, None), (408, None), (409, None), (425, None), (429, None),
-    (None, "connect"), (None, "read timeout")])
+@pytest.mark.parametrize(
+    "status,error",
+    [
+        (500, None),
+        (502, None),
+        (503, None),
+        (408, None),
+        (409, None),
+        (425, None),
+        (429, None),
+        (None, "connect"),
+        (None, "read timeout"),
+    ],
+)
 def test_transient_failures_are_retried(status, error):
     assert decision(status, error=error).verdict is Verdict.RETRY
 
@@ -74,8 +86,16 @@ def test_an_absurd_retry_after_is_capped_by_the_policy():
     assert decision(429, retry_after="86400").delay_seconds == 600
 
 
-@pytest.mark.parametrize("header,seconds", [
-    ("120", 120.0), ("0", 0.0), ("Sun, 22 Nov 2026 04:00:00 GMT", 0.0), ("soon", None),
-    (None, None), ("", None)])
+@pytest.mark.parametrize(
+    "header,seconds",
+    [
+        ("120", 120.0),
+        ("0", 0.0),
+        ("Sun, 22 Nov 2026 04:00:00 GMT", 0.0),
+        ("soon", None),
+        (None, None),
+        ("", None),
+    ],
+)
 def test_retry_after_parsing(header, seconds):
     assert parse_retry_after(header, NOW) == seconds

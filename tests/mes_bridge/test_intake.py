@@ -12,14 +12,26 @@ T = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
 def event(sequence: int, kind: EventKind, good: int | None = None) -> Event:
-    return Event(f"e{sequence}", "WO-1", sequence, kind, T,
-                 None if good is None else Decimal(good), None if good is None else Decimal(0))
+    return Event(
+        f"e{sequence}",
+        "WO-1",
+        sequence,
+        kind,
+        T,
+        None if good is None else Decimal(good),
+        None if good is None else Decimal(0),
+    )
 
 
-STORY = [event(1, EventKind.ACCEPTED), event(2, EventKind.STARTED),
-         event(3, EventKind.PROGRESS, 1), event(4, EventKind.INTERRUPTED, 1),
-         event(5, EventKind.RESUMED, 1), event(6, EventKind.PROGRESS, 2),
-         event(7, EventKind.COMPLETED, 3)]
+STORY = [
+    event(1, EventKind.ACCEPTED),
+    event(2, EventKind.STARTED),
+    event(3, EventKind.PROGRESS, 1),
+    event(4, EventKind.INTERRUPTED, 1),
+    event(5, EventKind.RESUMED, 1),
+    event(6, EventKind.PROGRESS, 2),
+    event(7, EventKind.COMPLETED, 3),
+]
 
 
 def replay(events: list[Event]) -> Progress:
@@ -35,8 +47,13 @@ def test_the_story_in_order_ends_completed_with_the_last_running_total():
 
 
 def test_duplicated_and_shuffled_events_end_in_the_same_place_without_ever_regressing():
-    rank = {WorkOrderState.DISPATCHED: 0, WorkOrderState.ACCEPTED: 1, WorkOrderState.RUNNING: 2,
-            WorkOrderState.INTERRUPTED: 2, WorkOrderState.COMPLETED: 3}
+    rank = {
+        WorkOrderState.DISPATCHED: 0,
+        WorkOrderState.ACCEPTED: 1,
+        WorkOrderState.RUNNING: 2,
+        WorkOrderState.INTERRUPTED: 2,
+        WorkOrderState.COMPLETED: 3,
+    }
     rng = random.Random(3)
     for _ in range(200):
         events = STORY + rng.sample(STORY, 3)

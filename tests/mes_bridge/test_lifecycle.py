@@ -15,8 +15,17 @@ from mes_bridge.lifecycle import (
 )
 
 S = WorkOrderState
-MAIN_LINE = [S.CONFIGURED, S.ENGINEERED, S.PLANNED, S.RELEASED, S.DISPATCHED, S.ACCEPTED,
-             S.RUNNING, S.COMPLETED, S.CLOSED]
+MAIN_LINE = [
+    S.CONFIGURED,
+    S.ENGINEERED,
+    S.PLANNED,
+    S.RELEASED,
+    S.DISPATCHED,
+    S.ACCEPTED,
+    S.RUNNING,
+    S.COMPLETED,
+    S.CLOSED,
+]
 
 
 def test_the_main_line_can_be_walked_step_by_step():
@@ -26,8 +35,10 @@ def test_the_main_line_can_be_walked_step_by_step():
     assert state is S.CLOSED
 
 
-@pytest.mark.parametrize("later,earlier", [
-    (later, earlier) for i, later in enumerate(MAIN_LINE) for earlier in MAIN_LINE[:i]])
+@pytest.mark.parametrize(
+    "later,earlier",
+    [(later, earlier) for i, later in enumerate(MAIN_LINE) for earlier in MAIN_LINE[:i]],
+)
 def test_no_state_on_the_main_line_can_go_back(later, earlier):
     with pytest.raises(InvalidTransition) as caught:
         transition(later, earlier)

@@ -27,8 +27,12 @@ def test_the_json_work_order_follows_its_published_schema(work_order):
 def test_decimals_travel_as_strings_and_machine_settings_reach_every_operation(work_order):
     document = json.loads(payloads.render(work_order, PayloadFormat.JSON, "m", T0))
     cut = document["work_order"]["operations"][0]
-    assert cut["materials"][0] == {"material_id": "PANEL-OAK-25MM", "quantity": "2",
-                                   "unit": "EA", "description": None}
+    assert cut["materials"][0] == {
+        "material_id": "PANEL-OAK-25MM",
+        "quantity": "2",
+        "unit": "EA",
+        "description": None,
+    }
     values = {p["name"]: (p["value"], p["data_type"]) for p in cut["parameters"]}
     assert values["top_thickness"] == ("2.5", "decimal") and values["lift"] == (True, "boolean")
     assert cut["produces"] == "TOP-OAK-1600x800"
@@ -37,13 +41,23 @@ def test_decimals_travel_as_strings_and_machine_settings_reach_every_operation(w
 
 def test_the_same_work_order_renders_byte_for_byte_the_same(work_order):
     for fmt in PayloadFormat:
-        assert payloads.render(work_order, fmt, "m", T0) == payloads.render(work_order, fmt,
-                                                                             "m", T0)
+        assert payloads.render(work_order, fmt, "m", T0) == payloads.render(
+            work_order, fmt, "m", T0
+        )
 
 
 def _event() -> Event:
-    return Event("evt-7", "WO-1001", 7, EventKind.PROGRESS, T0, Decimal("1"), Decimal("0"),
-                 None, (OperationActual("OP20", EventKind.STARTED, "LINE1-ASSY-01", T0),))
+    return Event(
+        "evt-7",
+        "WO-1001",
+        7,
+        EventKind.PROGRESS,
+        T0,
+        Decimal("1"),
+        Decimal("0"),
+        None,
+        (OperationActual("OP20", EventKind.STARTED, "LINE1-ASSY-01", T0),),
+    )
 
 
 def test_a_json_event_round_trips_and_follows_its_schema():
@@ -59,16 +73,19 @@ def test_events_are_read_by_content_type():
         parse_events(body, "text/plain")
 
 
-@pytest.mark.parametrize("change,field,message", [
-    ({"sequence": 0}, "/sequence", "integer >= 1"),
-    ({"sequence": "3"}, "/sequence", "integer >= 1"),
-    ({"kind": "paused"}, "/kind", "not one of"),
-    ({"occurred_at": "2026-11-23T06:00:00"}, "/occurred_at", "with zone"),
-    ({"good": "-1"}, "/good", "running total >= 0"),
-    ({"good": "lots"}, "/good", "not a number"),
-    ({"work_order_id": ""}, "/work_order_id", "non-empty"),
-    ({"operations": [{"state": "started"}]}, "/operations/0/operation_id", "non-empty"),
-])
+@pytest.mark.parametrize(
+    "change,field,message",
+    [
+        ({"sequence": 0}, "/sequence", "integer >= 1"),
+        ({"sequence": "3"}, "/sequence", "integer >= 1"),
+        ({"kind": "paused"}, "/kind", "not one of"),
+        ({"occurred_at": "2026-11-23T06:00:00"}, "/occurred_at", "with zone"),
+        ({"good": "-1"}, "/good", "running total >= 0"),
+        ({"good": "lots"}, "/good", "not a number"),
+        ({"work_order_id": ""}, "/work_order_id", "non-empty"),
+        ({"operations": [{"state": "started"}]}, "/operations/0/operation_id", "non-empty"),
+    ],
+)
 def test_a_bad_json_event_names_the_field(change, field, message):
     document = {**payloads.event_document(_event()), **change}
     with pytest.raises(EventParseError) as caught:
@@ -82,8 +99,10 @@ def test_a_body_that_is_not_json_is_a_parse_error():
 
 
 def _signed(secret: str, webhook_id: str, body: bytes, stamp: int = 1_790_000_000):
-    return {**signing.sign_headers(secret, webhook_id, body, stamp),
-            "Content-Type": "application/json"}
+    return {
+        **signing.sign_headers(secret, webhook_id, body, stamp),
+        "Content-Type": "application/json",
+    }
 
 
 def test_a_signed_event_is_received_once_checked(secret):

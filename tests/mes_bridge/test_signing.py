@@ -21,7 +21,8 @@ def test_a_signed_body_verifies_and_gives_back_its_id(secret):
 def test_the_signature_is_the_standard_webhooks_hmac_over_id_timestamp_and_body(secret):
     key = base64.b64decode(secret.removeprefix("whsec_"))
     expected = base64.b64encode(
-        hmac.new(key, f"evt-1.{NOW}.".encode() + BODY, hashlib.sha256).digest()).decode()
+        hmac.new(key, f"evt-1.{NOW}.".encode() + BODY, hashlib.sha256).digest()
+    ).decode()
     assert signing.sign(secret, "evt-1", NOW, BODY) == f"v1,{expected}"
 
 
@@ -66,16 +67,20 @@ def test_a_replayed_timestamp_cannot_be_refreshed_without_the_key(secret):
 def test_one_matching_signature_among_several_is_enough_for_key_rotation(secret):
     old = signing.new_secret()
     headers = signing.sign_headers(secret, "evt-1", BODY, timestamp=NOW)
-    headers["webhook-signature"] = f"{signing.sign(old, 'evt-1', NOW, BODY)} " + \
-        headers["webhook-signature"]
+    headers["webhook-signature"] = (
+        f"{signing.sign(old, 'evt-1', NOW, BODY)} " + headers["webhook-signature"]
+    )
     assert signing.verify(secret, headers, BODY, now=NOW) == "evt-1"
 
 
-@pytest.mark.parametrize("broken,message", [
-    ({"webhook-id": ""}, "missing header webhook-id"),
-    ({"webhook-timestamp": "yesterday"}, "not integer seconds"),
-    ({"webhook-signature": "v2,abc"}, "no v1 signature"),
-])
+@pytest.mark.parametrize(
+    "broken,message",
+    [
+        ({"webhook-id": ""}, "missing header webhook-id"),
+        ({"webhook-timestamp": "yesterday"}, "not integer seconds"),
+        ({"webhook-signature": "v2,abc"}, "no v1 signature"),
+    ],
+)
 def test_malformed_headers_say_what_is_wrong(secret, broken, message):
     headers = {**signing.sign_headers(secret, "evt-1", BODY, timestamp=NOW), **broken}
     with pytest.raises(SignatureMalformed, match=message):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ import requests
 
 from mes_bridge import delivery, payloads, signing
 from mes_bridge.delivery import Endpoint, OutboundMessage, RetryPolicy, Verdict
+from mes_bridge.events_in import parse_json_event
 from mes_bridge.intake import Progress, fold
 from mes_bridge.lifecycle import EventKind, WorkOrderState
 from mes_bridge.model import PayloadFormat
@@ -24,8 +26,7 @@ FAST = RetryPolicy(max_attempts=6, base_delay=0.05, max_delay=0.5, max_retry_aft
 
 
 def message(order, fmt=PayloadFormat.JSON, key="msg-1") -> OutboundMessage:
-    return OutboundMessage(key, order.id, order.sequence, fmt,
-                           payloads.render(order, fmt, key, T0))
+    return OutboundMessage(key, order.id, order.sequence, fmt, payloads.render(order, fmt, key, T0))
 
 
 def deliver(endpoint: Endpoint, outbound: OutboundMessage, policy: RetryPolicy = FAST):
@@ -73,8 +74,9 @@ def test_a_429_retry_after_is_honoured_before_the_next_try(start_simulator, work
 
 
 @pytest.mark.parametrize("status", ["400", "422"])
-def test_a_rejected_work_order_is_not_retried_and_has_no_effect(start_simulator, work_order,
-                                                                status):
+def test_a_rejected_work_order_is_not_retried_and_has_no_effect(
+    start_simulator, work_order, status
+):
     sim = start_simulator("--reject-id", "WO-1001", "--reject-status", status)
     attempts, decision = deliver(Endpoint(sim.push_url, sim.secret), message(work_order))
     assert (attempts, decision.verdict) == (1, Verdict.REJECTED)
@@ -84,7 +86,8 @@ def test_a_rejected_work_order_is_not_retried_and_has_no_effect(start_simulator,
 
 
 def test_a_slow_mes_applies_the_order_after_the_client_gave_up_and_the_retry_is_deduplicated(
-        start_simulator, work_order):
+    start_simulator, work_order
+):
     sim = start_simulator("--slow", "1.5")
     impatient = Endpoint(sim.push_url, sim.secret, read_timeout=0.3)
     outcome = delivery.push(impatient, message(work_order))
@@ -97,7 +100,8 @@ def test_a_slow_mes_applies_the_order_after_the_client_gave_up_and_the_retry_is_
 
 
 def test_a_down_mes_is_a_connection_error_and_the_backlog_drains_after_recovery(
-        start_simulator, make_order):
+    start_simulator, make_order
+):
     sim = start_simulator("--down")
     endpoint = Endpoint(sim.push_url, sim.secret)
     backlog = [message(make_order(f"WO-{n}"), key=f"msg-{n}") for n in range(5)]
@@ -124,55 +128,119 @@ def test_an_unsigned_or_tampered_push_is_refused_without_effect(start_simulator,
 def test_an_invalid_b2mml_push_gets_422_with_the_validators_reason(start_simulator, work_order):
     sim = start_simulator()
     good = message(work_order, PayloadFormat.B2MML_V0701)
-    broken = good.body.replace(b"<RequestState>Released</RequestState>",
-                               b"<RequestState>Started</RequestState>")
-    outcome = delivery.push(Endpoint(sim.push_url, sim.secret),
-                            OutboundMessage("msg-x", "WO-1001", 1, good.format, broken))
+    broken = good.body.replace(
+        b"<RequestState>Released</RequestState>", b"<RequestState>Started</RequestState>"
+    )
+    outcome = delivery.push(
+        Endpoint(sim.push_url, sim.secret),
+        OutboundMessage("msg-x", "WO-1001", 1, good.format, broken),
+    )
     assert outcome.status == 422 and "RequestState" in outcome.response_excerpt
     assert delivery.decide(outcome, 1).verdict is Verdict.REJECTED
 
 
 def _story(receiver, work_order_id: str) -> list:
-    return sorted((e for e in receiver.events.values() if e.work_order_id == work_order_id),
-                  key=lambda e: e.sequence)
+    return sorted(
+        (e for e in receiver.events.values() if e.work_order_id == work_order_id),
+        key=lambda e: e.sequence,
+    )
 
 
 @pytest.mark.parametrize("callback_format", ["json", "xml"])
-def test_signed_callbacks_walk_the_work_order_to_completed(start_simulator, receiver,
-                                                           make_order, callback_format):
-    sim = start_simulator("--speed", "20000", "--callback-url", receiver.url,
-                          "--callback-format", callback_format)
+def test_signed_callbacks_walk_the_work_order_to_completed(
+    start_simulator, receiver, make_order, callback_format
+):
+    sim = start_simulator(
+        "--speed", "20000", "--callback-url", receiver.url, "--callback-format", callback_format
+    )
     order = make_order(quantity=3)
     assert delivery.push(Endpoint(sim.push_url, sim.secret), message(order)).status == 202
-    assert receiver.wait_until(lambda: any(e.kind is EventKind.COMPLETED
-                                           for e in receiver.events.values()))
+    assert receiver.wait_until(
+        lambda: any(e.kind is EventKind.COMPLETED for e in receiver.events.values())
+    )
     story = _story(receiver, order.id)
     assert [e.sequence for e in story] == list(range(1, len(story) + 1))
     assert story[0].kind is EventKind.ACCEPTED and story[1].kind is EventKind.STARTED
     finished = story[-1]
-    assert finished.good == Decimal(3) and {op.operation_id for op in finished.operations} == \
-        {"OP20"}
+    assert finished.good == Decimal(3) and {op.operation_id for op in finished.operations} == {
+        "OP20"
+    }
     assert finished.operations[0].actual_end > finished.operations[0].actual_start
     assert receiver.refused == []
 
 
 def test_duplicated_and_shuffled_callbacks_never_regress_the_work_order(
-        start_simulator, receiver, make_order):
-    sim = start_simulator("--speed", "50000", "--callback-url", receiver.url,
-                          "--duplicate-rate", "1", "--shuffle-window", "0.4")
+    start_simulator, receiver, make_order
+):
+    sim = start_simulator(
+        "--speed",
+        "50000",
+        "--callback-url",
+        receiver.url,
+        "--duplicate-rate",
+        "1",
+        "--shuffle-window",
+        "0.4",
+    )
     order = make_order(quantity=4)
     assert delivery.push(Endpoint(sim.push_url, sim.secret), message(order)).status == 202
-    assert receiver.wait_until(lambda: sim.state()["pending_callbacks"] == 0
-                               and receiver.deliveries >= 2 * 8)
+    assert receiver.wait_until(
+        lambda: sim.state()["pending_callbacks"] == 0 and receiver.deliveries >= 2 * 8
+    )
     assert receiver.arrivals != sorted(receiver.arrivals)  # the shuffle did reorder them
     arrival = list(receiver.events.values())  # first arrival of each id, in arrival order
     progress = Progress(WorkOrderState.DISPATCHED)
-    rank = {WorkOrderState.DISPATCHED: 0, WorkOrderState.ACCEPTED: 1,
-            WorkOrderState.RUNNING: 2, WorkOrderState.INTERRUPTED: 2,
-            WorkOrderState.COMPLETED: 3}
+    rank = {
+        WorkOrderState.DISPATCHED: 0,
+        WorkOrderState.ACCEPTED: 1,
+        WorkOrderState.RUNNING: 2,
+        WorkOrderState.INTERRUPTED: 2,
+        WorkOrderState.COMPLETED: 3,
+    }
     for event in arrival:
         after = fold(progress, event).progress
         assert rank[after.state] >= rank[progress.state]
         progress = after
     assert progress.state is WorkOrderState.COMPLETED and progress.good == Decimal(4)
     assert sim.state()["callbacks"]["duplicated"] >= 8
+
+
+def test_a_restarted_simulator_with_a_state_file_still_applies_each_order_once(
+    start_simulator, work_order, tmp_path
+):
+    state_file = str(tmp_path / "mes-state.json")
+    first = start_simulator("--state-file", state_file)
+    assert delivery.push(Endpoint(first.push_url, first.secret), message(work_order)).status == 202
+    first.process.terminate()
+    first.process.wait(timeout=5)
+    second = start_simulator("--state-file", state_file)
+    assert (
+        delivery.push(Endpoint(second.push_url, second.secret), message(work_order)).status == 202
+    )
+    state = second.state()
+    assert state["effects"] == {"WO-1001": 1} and state["duplicates"] == {"msg-1": 1}
+
+
+def test_events_missed_while_the_app_was_down_can_be_pulled_for_reconciliation(
+    start_simulator, make_order
+):
+    sim = start_simulator(
+        "--speed",
+        "1000000",
+        "--callback-url",
+        "http://127.0.0.1:9/none",
+        "--callback-attempts",
+        "1",
+    )
+    order = make_order(quantity=2)
+    assert delivery.push(Endpoint(sim.push_url, sim.secret), message(order)).status == 202
+    deadline = time.monotonic() + 20
+    while sim.state()["callbacks"]["failed"] < 6 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    answer = requests.get(sim.url + "/events", params={"work_order": order.id}, timeout=5)
+    pulled = [parse_json_event(json.dumps(item).encode()) for item in answer.json()["events"]]
+    assert [e.sequence for e in pulled] == list(range(1, len(pulled) + 1))
+    progress = Progress(WorkOrderState.DISPATCHED)
+    for event in pulled:
+        progress = fold(progress, event).progress
+    assert progress.state is WorkOrderState.COMPLETED and progress.good == Decimal(2)

@@ -1,0 +1,111 @@
+"""English and 中文 for the pages: a small message catalogue and the language switch.
+
+The language comes from `?lang=` (and is then kept in the session), else the session, else
+the browser's Accept-Language. Domain labels carry their own translations (Label.get).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request, session
+
+LANGUAGES = ("en", "zh")
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "products": ("Products", "产品"),
+    "configure_your_product": ("Configure your product", "定制您的产品"),
+    "from_price": ("from", "起"),
+    "configure": ("Configure", "开始定制"),
+    "no_products": ("No products are loaded yet.", "尚未加载任何产品。"),
+    "model_version": ("model {model} · version {version}", "型号 {model} · 版本 {version}"),
+    "language": ("Language", "语言"),
+    "undo": ("Undo", "撤销"),
+    "start_over": ("Start over", "重新开始"),
+    "complete_defaults": ("Complete with defaults", "按默认值补全"),
+    "cheapest": ("Cheapest", "最低价"),
+    "change": ("Change", "更改"),
+    "chosen": ("chosen", "已选"),
+    "forced": ("the only possible value", "唯一可选值"),
+    "unavailable": ("unavailable", "不可选"),
+    "why": ("Why?", "原因"),
+    "repair": ("Repair", "修正"),
+    "choose": ("— choose —", "— 请选择 —"),
+    "other_values_unavailable": ("{count} other values are unavailable", "另有 {count} 个值不可选"),
+    "price": ("Price", "价格"),
+    "price_total": ("Total", "合计"),
+    "price_with_defaults": ("With defaults for the rest", "其余按默认值计"),
+    "price_range": ("Price range of what is still possible", "仍可选配置的价格范围"),
+    "completions": ("{count} complete products still possible", "仍有 {count} 种完整配置可选"),
+    "complete_config": ("Your product is complete.", "您的产品已配置完整。"),
+    "delivery": ("Delivery", "交货"),
+    "promise_planner": ("ready by {date} (production schedule)", "预计 {date} 完成（按生产排程）"),
+    "promise_lead": ("ready in about {days} working days", "约 {days} 个工作日完成"),
+    "order_now": ("Order this product", "下单"),
+    "conflict": ("These choices contradict each other", "这些选择互相矛盾"),
+    "preview": ("Preview", "预览"),
+    "checkout": ("Checkout", "结算"),
+    "name": ("Name", "姓名"),
+    "email": ("E-mail", "电子邮箱"),
+    "phone": ("Phone", "电话"),
+    "address": ("Delivery address", "送货地址"),
+    "place_order": ("Place order", "提交订单"),
+    "your_configuration": ("Your configuration", "您的配置"),
+    "order_placed": ("Thank you, your order is placed.", "谢谢，您的订单已提交。"),
+    "order_number": ("Order number", "订单号"),
+    "tracking_link": ("Your private tracking link", "您的专属跟踪链接"),
+    "status": ("Status", "状态"),
+    "promised": ("Promised for", "承诺交期"),
+    "confirmation_pdf": ("Order confirmation (PDF)", "订单确认书（PDF）"),
+    "units": ("Produced units", "已生产单元"),
+    "production": ("Production", "生产"),
+    "events": ("History", "历史"),
+    "unit": ("Unit", "单元"),
+    "bom": ("Bill of materials", "物料清单"),
+    "routing": ("Routing", "工艺路线"),
+    "operation": ("Operation", "工序"),
+    "machine": ("Machine", "设备"),
+    "quantity": ("Quantity", "数量"),
+    "part": ("Part", "零件"),
+    "order_confirmation": ("Order confirmation", "订单确认书"),
+    "scan_to_track": ("Scan to follow your order", "扫码跟踪订单"),
+    "log_in": ("Log in", "登录"),
+    "log_out": ("Log out", "退出"),
+    "username": ("User name", "用户名"),
+    "password": ("Password", "密码"),
+    "wrong_login": ("Wrong user name or password.", "用户名或密码错误。"),
+    "planning": ("Planning", "计划排程"),
+    "admin": ("Admin", "管理"),
+}
+
+
+def language() -> str:
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        session["lang"] = asked
+        return asked
+    kept = session.get("lang")
+    if kept in LANGUAGES:
+        return str(kept)
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def translate(key: str, lang: str | None = None, **values: Any) -> str:
+    """The message in the page's language; an unknown key is a programming error."""
+    english, chinese = MESSAGES[key]
+    text = chinese if (lang or language()) == "zh" else english
+    return text.format(**values) if values else text
+
+
+def label(value: Any, lang: str | None = None) -> str:
+    """A domain Label (or its dict form {en, zh}) in the page's language."""
+    lang = lang or language()
+    if isinstance(value, dict):
+        return str(value.get(lang) or value.get("en") or "")
+    return str(value.get(lang))
+
+
+def register(app: Flask) -> None:
+    @app.context_processor
+    def i18n_helpers() -> dict[str, Any]:
+        return {"t": translate, "lang": language(), "label": label}

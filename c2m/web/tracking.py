@@ -1,0 +1,86 @@
+"""A customer's private pages: order tracking, the confirmation PDF, a unit's traceability.
+
+No login: the tracking token (and the unit code printed on the product) is the key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from c2m import documents
+from c2m.db import session_factory, unit_of_work
+from c2m.errors import NotFound
+from c2m.models import MesEvent, Order, OrderLine, Unit, WorkOrder
+from c2m.web.i18n import language
+
+blueprint = Blueprint("tracking", __name__)
+
+
+def _order(session: Session, token: str) -> Order:
+    order = session.scalar(select(Order).filter_by(tracking_token=token))
+    if order is None:
+        raise NotFound("no order with this tracking link")
+    return order
+
+
+def order_context(session: Session, order: Order) -> dict[str, Any]:
+    line_ids = [line.id for line in order.lines]
+    work_orders = session.scalars(
+        select(WorkOrder).where(WorkOrder.order_line_id.in_(line_ids)).order_by(WorkOrder.id)
+    ).all()
+    wo_ids = [wo.id for wo in work_orders]
+    units = session.scalars(select(Unit).where(Unit.work_order_id.in_(wo_ids))).all()
+    events = session.scalars(
+        select(MesEvent).where(MesEvent.work_order_id.in_(wo_ids)).order_by(MesEvent.occurred_at)
+    ).all()
+    return {"order": order, "work_orders": work_orders, "units": units, "events": events,
+            "tracking_url": url_for("tracking.track_page", token=order.tracking_token,
+                                    _external=True)}
+
+
+@blueprint.get("/track/<token>")
+def track_page(token: str) -> ResponseReturnValue:
+    with unit_of_work(session_factory()) as session:
+        context = order_context(session, _order(session, token))
+        return render_template("shop/track.html", placed=bool(request.args.get("placed")),
+                               **context)
+
+
+@blueprint.get("/track/<token>/status")
+def track_status(token: str) -> ResponseReturnValue:
+    """The htmx-polled status block: the status as MES events move the order along."""
+    with unit_of_work(session_factory()) as session:
+        context = order_context(session, _order(session, token))
+        return render_template("shop/_status.html", **context)
+
+
+@blueprint.get("/track/<token>/confirmation.pdf")
+def confirmation_pdf(token: str) -> ResponseReturnValue:
+    with unit_of_work(session_factory()) as session:
+        order = _order(session, token)
+        tracking_url = url_for("tracking.track_page", token=token, _external=True)
+        pdf = documents.order_confirmation(session, order, tracking_url, language())
+        number = order.number
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{number}.pdf"'})
+
+
+@blueprint.get("/u/<code>")
+def unit_page(code: str) -> ResponseReturnValue:
+    """The unit's traceability record: what it is, from which model version, how it was built."""
+    with unit_of_work(session_factory()) as session:
+        unit = session.scalar(select(Unit).filter_by(code=code))
+        if unit is None:
+            raise NotFound(f"no unit {code}")
+        work_order = session.get_one(WorkOrder, unit.work_order_id)
+        line = session.get_one(OrderLine, work_order.order_line_id)
+        events = session.scalars(
+            select(MesEvent).filter_by(work_order_id=work_order.id).order_by(MesEvent.sequence)
+        ).all()
+        return render_template("shop/unit.html", unit=unit, work_order=work_order, line=line,
+                               events=events)

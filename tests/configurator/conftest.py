@@ -1,0 +1,6 @@
+"""Lets the configurator tests import their shared helpers (configurator_models.py)."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
