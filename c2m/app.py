@@ -35,11 +35,13 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
-    from c2m.web import api, errors, health, mes_api, shop
+    from c2m.web import admin, api, errors, health, i18n, mes_api, planning_views, shop, tracking
 
     errors.register(app)
+    i18n.register(app)
     app.register_blueprint(health.blueprint)
-    app.register_blueprint(shop.blueprint)
+    for page in (shop.blueprint, tracking.blueprint, planning_views.blueprint, admin.blueprint):
+        app.register_blueprint(page)
     # JSON APIs: browsers cannot send application/json cross-site without a CORS preflight,
     # and MES clients authenticate with bearer tokens, so form CSRF tokens do not apply.
     for blueprint in (api.blueprint, mes_api.blueprint):

@@ -4,16 +4,20 @@ confirmation, the planner's day schedule (Gantt) and the work-order traveler of 
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 from typing import Any
 
 import qrcode
 import qrcode.image.svg
-from flask import render_template
+from flask import render_template, url_for
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from weasyprint import HTML
 
 from c2m import preview
-from c2m.models import Order, OrderLine, ProductModelRecord
+from c2m.errors import NotFound
+from c2m.mes_intake import unit_code
+from c2m.models import Order, OrderLine, PlannedOperation, PlanRun, ProductModelRecord, WorkOrder
 from c2m.products import configurator_for
 
 
@@ -43,15 +47,53 @@ def line_summary(session: Session, line: OrderLine, lang: str) -> list[tuple[str
     """(feature label, value label) for every feature of the line's frozen configuration."""
     record = session.get_one(ProductModelRecord, line.product_model_id)
     model = configurator_for(record).model
-    return [(f.label.get(lang), f.value_label(line.choices[f.name], lang))
-            for f in model.features if f.name in line.choices]
+    return [
+        (f.label.get(lang), f.value_label(line.choices[f.name], lang))
+        for f in model.features
+        if f.name in line.choices
+    ]
 
 
 def order_confirmation(session: Session, order: Order, tracking_url: str, lang: str) -> bytes:
     lines = [
-        {"line": line, "preview": data_uri(line_preview(session, line)),
-         "summary": line_summary(session, line, lang)}
+        {
+            "line": line,
+            "preview": data_uri(line_preview(session, line)),
+            "summary": line_summary(session, line, lang),
+        }
         for line in order.lines
     ]
-    return render_pdf("pdf/confirmation.html", order=order, lines=lines, pdf_lang=lang,
-                      qr=data_uri(qr_svg(tracking_url)), tracking_url=tracking_url)
+    return render_pdf(
+        "pdf/confirmation.html",
+        order=order,
+        lines=lines,
+        pdf_lang=lang,
+        qr=data_uri(qr_svg(tracking_url)),
+        tracking_url=tracking_url,
+    )
+
+
+def gantt_pdf(svg: str, start: datetime, zoom: str, run: PlanRun | None) -> bytes:
+    return render_pdf("pdf/gantt.html", svg=data_uri(svg), start=start, zoom=zoom, run=run)
+
+
+def traveler_pdf(session: Session, work_order_id: int) -> tuple[bytes, str]:
+    """The paper that travels with a unit: operations and machines, cut list, BOM, QR."""
+    work_order = session.get(WorkOrder, work_order_id)
+    if work_order is None:
+        raise NotFound(f"no work order {work_order_id}")
+    line = session.get_one(OrderLine, work_order.order_line_id)
+    operations = session.scalars(
+        select(PlannedOperation)
+        .filter_by(plan_run_id=work_order.plan_run_id, order_line_id=line.id)
+        .order_by(PlannedOperation.start)
+    ).all()
+    names = {op["id"]: op["name"] for op in line.routing["routing"]["operations"]}
+    codes = [unit_code(work_order.id, serial) for serial in range(1, line.quantity + 1)]
+    units = [{"code": code, "qr": data_uri(qr_svg(url_for("tracking.unit_page", code=code,
+                                                           _external=True)))}
+             for code in codes]
+    pdf = render_pdf("pdf/traveler.html", work_order=work_order, line=line, order=line.order,
+                     operations=operations, names=names, units=units,
+                     preview=data_uri(line_preview(session, line)))
+    return pdf, work_order.number

@@ -59,9 +59,13 @@ def shape_of(model: ProductModel, values: Mapping[str, object]) -> Shape:
         if feature.name == "handle" and value not in ("none", "push_to_open", "handleless"):
             handles = True
     modules = sum(
-        int(v) for k, v in values.items()
-        if k.startswith(MODULE_PREFIXES) and k not in HEIGHT_NAMES and isinstance(v, int)
-        and not isinstance(v, bool) and not k.endswith("height")
+        int(v)
+        for k, v in values.items()
+        if k.startswith(MODULE_PREFIXES)
+        and k not in HEIGHT_NAMES
+        and isinstance(v, int)
+        and not isinstance(v, bool)
+        and not k.endswith("height")
     )
     return Shape(
         width_mm=_first_int(values, WIDTH_NAMES, 2000),
@@ -82,16 +86,28 @@ def svg(model: ProductModel, values: Mapping[str, object], title: str = "") -> s
     scale = min((VIEW_W - 2 * MARGIN) / total_mm, (VIEW_H - 2 * MARGIN - 24) / shape.height_mm)
     body_h = (shape.height_mm - shape.legs_mm) * scale
     base_y = VIEW_H - MARGIN - 24
-    parts = [_run(shape, MARGIN, base_y, shape.width_mm * scale, body_h, shape.modules,
-                  shape.legs_mm * scale, shape.arms_mm * scale)]
+    parts = [
+        _run(
+            shape,
+            MARGIN,
+            base_y,
+            shape.width_mm * scale,
+            body_h,
+            shape.modules,
+            shape.legs_mm * scale,
+            shape.arms_mm * scale,
+        )
+    ]
     if shape.return_mm:
         x = MARGIN + (shape.width_mm + 200) * scale
-        parts.append(_run(shape, x, base_y, shape.return_mm * scale, body_h, 1,
-                          shape.legs_mm * scale, 0))
+        parts.append(
+            _run(shape, x, base_y, shape.return_mm * scale, body_h, 1, shape.legs_mm * scale, 0)
+        )
     parts.append(
         f'<text x="{MARGIN}" y="{VIEW_H - 8}" font-size="13" fill="#5b6475">'
         f"{shape.width_mm} × {shape.height_mm} mm"
-        + (f" + {shape.return_mm} mm" if shape.return_mm else "") + "</text>"
+        + (f" + {shape.return_mm} mm" if shape.return_mm else "")
+        + "</text>"
     )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {VIEW_W} {VIEW_H}" '
@@ -100,28 +116,46 @@ def svg(model: ProductModel, values: Mapping[str, object], title: str = "") -> s
     )
 
 
-def _run(shape: Shape, x: float, base_y: float, width: float, body_h: float, modules: int,
-         legs_h: float, arms_w: float) -> str:
+def _run(
+    shape: Shape,
+    x: float,
+    base_y: float,
+    width: float,
+    body_h: float,
+    modules: int,
+    legs_h: float,
+    arms_w: float,
+) -> str:
     top = base_y - legs_h - body_h
-    out = [f'<rect x="{x:.1f}" y="{top:.1f}" width="{width:.1f}" height="{body_h:.1f}" '
-           f'rx="6" fill="{shape.colour}" stroke="#1d2330" stroke-width="1.5"/>']
+    out = [
+        f'<rect x="{x:.1f}" y="{top:.1f}" width="{width:.1f}" height="{body_h:.1f}" '
+        f'rx="6" fill="{shape.colour}" stroke="#1d2330" stroke-width="1.5"/>'
+    ]
     inner_x, inner_w = x + arms_w, width - 2 * arms_w
     if arms_w:
         for ax in (x, x + width - arms_w):
-            out.append(f'<rect x="{ax:.1f}" y="{top + body_h * 0.25:.1f}" width="{arms_w:.1f}" '
-                       f'height="{body_h * 0.75:.1f}" fill="{shape.colour}" stroke="#1d2330" '
-                       'stroke-opacity=".6"/>')
+            out.append(
+                f'<rect x="{ax:.1f}" y="{top + body_h * 0.25:.1f}" width="{arms_w:.1f}" '
+                f'height="{body_h * 0.75:.1f}" fill="{shape.colour}" stroke="#1d2330" '
+                'stroke-opacity=".6"/>'
+            )
     step = inner_w / modules
     for i in range(modules):
         mx = inner_x + i * step
-        out.append(f'<rect x="{mx + 2:.1f}" y="{top + body_h * 0.45:.1f}" width="{step - 4:.1f}"'
-                   f' height="{body_h * 0.5:.1f}" rx="4" fill="#ffffff" fill-opacity=".18" '
-                   'stroke="#1d2330" stroke-opacity=".5"/>')
+        out.append(
+            f'<rect x="{mx + 2:.1f}" y="{top + body_h * 0.45:.1f}" width="{step - 4:.1f}"'
+            f' height="{body_h * 0.5:.1f}" rx="4" fill="#ffffff" fill-opacity=".18" '
+            'stroke="#1d2330" stroke-opacity=".5"/>'
+        )
         if shape.handles:
-            out.append(f'<rect x="{mx + step / 2 - 12:.1f}" y="{top + body_h * 0.2:.1f}" '
-                       'width="24" height="4" rx="2" fill="#3a3f4a"/>')
+            out.append(
+                f'<rect x="{mx + step / 2 - 12:.1f}" y="{top + body_h * 0.2:.1f}" '
+                'width="24" height="4" rx="2" fill="#3a3f4a"/>'
+            )
     if legs_h:
         for lx in (x + 6, x + width - 12):
-            out.append(f'<rect x="{lx:.1f}" y="{base_y - legs_h:.1f}" width="6" '
-                       f'height="{legs_h:.1f}" fill="#6b4f32"/>')
+            out.append(
+                f'<rect x="{lx:.1f}" y="{base_y - legs_h:.1f}" width="6" '
+                f'height="{legs_h:.1f}" fill="#6b4f32"/>'
+            )
     return "".join(out)

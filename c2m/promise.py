@@ -38,14 +38,22 @@ class DeliveryPromise:
     source: str  # "planner" (inserted into the live schedule) | "lead_time" (engineering)
 
 
-def promise_for(session: Session, model: str, choices: Mapping[str, object],
-                products_dir: object = None) -> DeliveryPromise:
+def promise_for(
+    session: Session, model: str, choices: Mapping[str, object], products_dir: object = None
+) -> DeliveryPromise:
     """`choices` must be a complete valid configuration of the newest version of `model`."""
     record = products.record_for(session, model)
     now = utc_now()
     run = planning.current_run(session)
-    key = json.dumps([record.id, run.id if run else None, sorted(choices.items(), key=str),
-                      now.strftime("%Y%m%d%H")], default=str)
+    key = json.dumps(
+        [
+            record.id,
+            run.id if run else None,
+            sorted(choices.items(), key=str),
+            now.strftime("%Y%m%d%H"),
+        ],
+        default=str,
+    )
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
@@ -64,8 +72,9 @@ def _working_days(days: Decimal) -> timedelta:
     return timedelta(days=float(days) * 7 / 5)
 
 
-def _from_planner(session: Session, record: object, engineered: object, now: datetime,
-                  lead_days: Decimal) -> DeliveryPromise | None:
+def _from_planner(
+    session: Session, record: object, engineered: object, now: datetime, lead_days: Decimal
+) -> DeliveryPromise | None:
     from c2m.planning import factory_of
 
     live = planning.live_schedule(session, now)
@@ -81,35 +90,51 @@ def _from_planner(session: Session, record: object, engineered: object, now: dat
     problem, new_order, new_ops = _problem(session, live, factory, origin, now, engineered)
     frozen = data.minutes_between(origin, now + planning.FROZEN_HORIZON)
     try:
-        promised = planner_api.promise(problem, data.planner_schedule(origin, live.stored),
-                                       new_order, new_ops, frozen)
+        promised = planner_api.promise(
+            problem, data.planner_schedule(origin, live.stored), new_order, new_ops, frozen
+        )
     except (PlanningError, ValueError, KeyError):
         return None
     return DeliveryPromise(data.moment_at(origin, promised.completion), lead_days, "planner")
 
 
-def _problem(session: Session, live: planning.LiveSchedule, factory: object, origin: datetime,
-             now: datetime, engineered: object) -> tuple[Problem, object, tuple[object, ...]]:
+def _problem(
+    session: Session,
+    live: planning.LiveSchedule,
+    factory: object,
+    origin: datetime,
+    now: datetime,
+    engineered: object,
+) -> tuple[Problem, object, tuple[object, ...]]:
     from sqlalchemy import select
 
     from c2m.models import OrderLine
 
     ids = sorted({data.line_of(a.operation_key) for a in live.stored})
     lines = list(session.scalars(select(OrderLine).where(OrderLine.id.in_(ids))))
-    known_ops = tuple(op for line in lines
-                      for op in data.planner_operations(line.id, line.routing["planner_operations"]))
-    new_ops = data.planner_operations(
-        HYPOTHETICAL_LINE, planner_operations(engineered.routing))  # type: ignore[attr-defined]
+    known_ops = tuple(
+        op
+        for line in lines
+        for op in data.planner_operations(line.id, line.routing["planner_operations"])
+    )
+    new_ops = data.planner_operations(HYPOTHETICAL_LINE, planner_operations(engineered.routing))  # type: ignore[attr-defined]
     families = {op.setup_family for op in known_ops + new_ops}
-    orders = tuple(data.planner_order(line.id, origin, line.order.created_at,
-                                      line.order.promised_at) for line in lines)
-    problem = Problem(data.planner_machines(factory, origin), orders,  # type: ignore[arg-type]
-                      known_ops, data.planner_setups(factory, families))  # type: ignore[arg-type]
+    orders = tuple(
+        data.planner_order(line.id, origin, line.order.created_at, line.order.promised_at)
+        for line in lines
+    )
+    problem = Problem(
+        data.planner_machines(factory, origin),
+        orders,  # type: ignore[arg-type]
+        known_ops,
+        data.planner_setups(factory, families),
+    )  # type: ignore[arg-type]
     return problem, data.planner_order(HYPOTHETICAL_LINE, origin, now, None), new_ops
 
 
-def promise_order(session: Session, order: Order, model: str,
-                  choices: Mapping[str, object]) -> DeliveryPromise:
+def promise_order(
+    session: Session, order: Order, model: str, choices: Mapping[str, object]
+) -> DeliveryPromise:
     """Record the promise on a newly placed order (the planner then plans against it)."""
     promised = promise_for(session, model, choices)
     order.promised_at = promised.ready_at

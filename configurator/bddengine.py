@@ -46,6 +46,18 @@ class BddEngine:
             return {v.name: () for v in wanted}
         return {v.name: self._values(restricted, v) for v in wanted}
 
+    # -- incremental use (price search): a handle is a restricted diagram ----------------------
+    def handle(self, assignment: Assignment) -> Function:
+        return self.restrict(assignment)
+
+    def extend(self, handle: Function, name: str, value: object) -> Function:
+        return self.bdd.let(self.encoding.bits_of(name, value), handle)
+
+    def domains_in(self, handle: Function, names: Iterable[str]) -> dict[str, tuple[object, ...]]:
+        if handle == self.bdd.false:
+            return {name: () for name in names}
+        return {name: self._values(handle, self.encoding[name]) for name in names}
+
     def _values(self, u: Function, variable: Variable) -> tuple[object, ...]:
         mask = self._masks(u)[variable.index]
         return tuple(value for code, value in enumerate(variable.values) if mask >> code & 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 Assignment = Mapping[str, object]
 
@@ -16,11 +17,11 @@ class Variable:
     values: tuple[object, ...]
     index: int  # position in the model (bit names use it so any feature name is allowed)
 
-    @property
+    @cached_property
     def width(self) -> int:
         return max(1, (len(self.values) - 1).bit_length())
 
-    @property
+    @cached_property
     def bits(self) -> tuple[str, ...]:
         """Bit names, most significant first."""
         return tuple(f"v{self.index}_{k}" for k in range(self.width))

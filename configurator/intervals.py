@@ -16,6 +16,7 @@ from configurator.expressions import (
     ExpressionError,
     Ref,
     Unary,
+    _round,
     evaluate,
     features,
 )
@@ -23,7 +24,7 @@ from configurator.folding import Attributes
 
 Bounds = tuple[Decimal, Decimal]
 Domains = Mapping[str, Sequence[object]]
-ENUMERATION_LIMIT = 4096
+ENUMERATION_LIMIT = 256
 
 
 def bounds(expr: Expr, domains: Domains, attributes: Attributes) -> Bounds:
@@ -109,6 +110,11 @@ def _call(func: str, args: list[Bounds]) -> Bounds:
     if func == "abs":
         return (Decimal(0) if low <= 0 <= high else min(abs(low), abs(high))), max(
             abs(low), abs(high))
-    if func in ("ceil", "round"):
-        return Decimal(math.floor(low)), Decimal(math.ceil(high))  # widened: still a bound
+    if func == "round":  # monotone, so rounding the ends is exact
+        places = int(args[1][0]) if len(args) > 1 and args[1][0] == args[1][1] else None
+        if places is None:
+            return Decimal(math.floor(low)), Decimal(math.ceil(high))
+        return Decimal(_round([low, places])), Decimal(_round([high, places]))
+    if func == "ceil":
+        return Decimal(math.ceil(low)), Decimal(math.ceil(high))
     return Decimal(math.floor(low)), Decimal(math.floor(high))

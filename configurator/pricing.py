@@ -7,10 +7,10 @@ bounds come from per-term enumeration (or interval arithmetic when that is too l
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from configurator.expressions import Cond, Const, Expr, evaluate, features
 from configurator.intervals import bounds
@@ -44,8 +44,13 @@ class PriceRange:
 
 
 class DomainSource(Protocol):
-    def domains(self, assignment: Mapping[str, object],
-                names: Sequence[str] | None = None) -> dict[str, tuple[object, ...]]: ...
+    """What the search needs from an engine: restrict step by step, read valid domains."""
+
+    def handle(self, assignment: Mapping[str, object]) -> Any: ...
+
+    def extend(self, handle: Any, name: str, value: object) -> Any: ...
+
+    def domains_in(self, handle: Any, names: Iterable[str]) -> dict[str, tuple[object, ...]]: ...
 
 
 def price_breakdown(model: ProductModel, values: Mapping[str, object]) -> PriceBreakdown:
@@ -76,9 +81,13 @@ class PriceSearch:
         ]
         self.attributes = {f.name: {o.code: dict(o.attributes) for o in f.options}
                            for f in model.features if f.type is FeatureType.CHOICE}
+        self._supports = [sorted(features(term)) for term in self.terms]
+        self._bounds_memo: dict[tuple[object, ...], tuple[Decimal, Decimal]] = {}
         in_terms = set().union(*(features(term) for term in self.terms))
         self.relevant = [f.name for f in model.features
                          if f.name in in_terms or any(f.delta(v) for v in f.domain)]
+        self._deltas = {f.name: {v: f.delta(v) for v in f.domain} for f in model.features}
+        self._priced = [n for n in self.relevant if any(self._deltas[n].values())]
 
     def price_range(self, choices: Mapping[str, object]) -> PriceRange | None:
         low = self.extreme(choices, minimise=True)
@@ -91,30 +100,42 @@ class PriceSearch:
                 ) -> tuple[Decimal, dict[str, object], bool] | None:
         """Cheapest (or dearest) price over valid completions, with the values reaching it."""
         search = _Search(self, 1 if minimise else -1)
-        domains = self._domains(choices)
+        handle = self.engine.handle(choices)
+        domains = self._domains(handle, choices)
         if any(not values for values in domains.values()):
             return None
-        search.run(dict(choices), domains)
+        search.run(dict(choices), domains, handle)
         if search.best is None:
             return None
         return search.best, search.best_values, search.nodes <= NODE_LIMIT
 
-    def _domains(self, assignment: Mapping[str, object]) -> dict[str, tuple[object, ...]]:
+    def _domains(self, handle: Any, assignment: Mapping[str, object]
+                 ) -> dict[str, tuple[object, ...]]:
         free = [n for n in self.relevant if n not in assignment]
-        domains = self.engine.domains(assignment, free) if free else {}
+        domains = self.engine.domains_in(handle, free) if free else {}
         domains.update({n: (assignment[n],) for n in self.relevant if n in assignment})
         return domains
 
     def bound(self, domains: Mapping[str, Sequence[object]], sign: int) -> Decimal:
         pick = 0 if sign > 0 else 1
         total = self.model.base_price
-        for name in self.relevant:
-            feature = self.model.feature(name)
-            deltas = [feature.delta(v) for v in domains[name]]  # type: ignore[arg-type]
-            total += min(deltas) if sign > 0 else max(deltas)
-        for term in self.terms:
-            total += bounds(term, domains, self.attributes)[pick]
+        for name in self._priced:
+            deltas = self._deltas[name]
+            total += (min if sign > 0 else max)(deltas[v] for v in domains[name])
+        for index, term in enumerate(self.terms):
+            total += self._term_bounds(index, domains)[pick]
         return total
+
+    def _term_bounds(self, index: int, domains: Mapping[str, Sequence[object]]
+                     ) -> tuple[Decimal, Decimal]:
+        key = (index, tuple(tuple(domains[n]) for n in self._supports[index]))
+        found = self._bounds_memo.get(key)
+        if found is None:
+            if len(self._bounds_memo) > 200_000:
+                self._bounds_memo.clear()
+            found = bounds(self.terms[index], domains, self.attributes)
+            self._bounds_memo[key] = found
+        return found
 
 
 class _Search:
@@ -124,14 +145,14 @@ class _Search:
         self.best_values: dict[str, object] = {}
         self.nodes = 0
 
-    def run(self, assignment: dict[str, object], domains: dict[str, tuple[object, ...]]
-            ) -> None:
+    def run(self, assignment: dict[str, object], domains: dict[str, tuple[object, ...]],
+            handle: Any) -> None:
         self.nodes += 1
         free = [n for n in self.owner.relevant if len(domains[n]) > 1]
         if not free:
             self._leaf(assignment, domains)
             return
-        name = min(free, key=lambda n: len(domains[n]))
+        name = max(free, key=lambda n: len(domains[n]))
         ranked = sorted(
             ((self.owner.bound({**domains, name: (v,)}, self.sign), i, v)
              for i, v in enumerate(domains[name])),
@@ -140,7 +161,8 @@ class _Search:
             if self._pruned(optimistic) or self.nodes > NODE_LIMIT:
                 return
             child = {**assignment, name: value}
-            self.run(child, self.owner._domains(child))
+            narrowed = self.owner.engine.extend(handle, name, value)
+            self.run(child, self.owner._domains(narrowed, child), narrowed)
 
     def _pruned(self, optimistic: Decimal) -> bool:
         return self.best is not None and self.sign * optimistic >= self.sign * self.best

@@ -39,7 +39,8 @@ class SatEngine:
         for cid, function in constraints.items():
             self.selectors[cid] = self._fresh()
             self._encode(function, self.selectors[cid])
-        self.solver = Solver(name="cd15", bootstrap_with=self.clauses)
+        self.solver = Solver(name="mc", bootstrap_with=self.clauses)
+        self._dead: set[tuple[int, int]] = set()
 
     def _fresh(self) -> int:
         self._next += 1
@@ -103,27 +104,60 @@ class SatEngine:
 
     def domains(self, assignment: Assignment,
                 names: Iterable[str] | None = None) -> dict[str, tuple[object, ...]]:
+        """Each value is witnessed by some model; solver phases are pointed at the values not
+        yet seen, so that one model usually witnesses many of them at once."""
         wanted = [v for v in self.encoding.variables
                   if v.name not in assignment and (names is None or v.name in set(names))]
         base = self.assumptions(assignment)
-        seen: dict[str, set[object]] = {v.name: set() for v in wanted}
+        unseen = {(v.index, code) for v in wanted for code in range(len(v.values))}
         if not self.solver.solve(assumptions=base):
             return {v.name: () for v in wanted}
-        self._witnessed(seen)
-        for variable in wanted:
-            for value in variable.values:
-                if value in seen[variable.name]:
-                    continue
-                extra = self.encoding.bits_of(variable.name, value)
-                if self.solver.solve(assumptions=base + [self._lit(b, x)
-                                                         for b, x in extra.items()]):
-                    self._witnessed(seen)
-        return {v.name: tuple(x for x in v.values if x in seen[v.name]) for v in wanted}
+        self._witness(unseen)
+        pending = sorted(unseen)
+        while pending:
+            index, code = pending.pop()
+            if (index, code) not in unseen:
+                continue
+            self.solver.set_phases(self._phases(unseen))
+            variable = self.encoding.variables[index]
+            extra = [self._lit(b, x) for b, x in code_bits(variable, code).items()]
+            if self.solver.solve(assumptions=base + extra):
+                self._witness(unseen)
+            else:
+                unseen.discard((index, code))
+                self._dead.add((index, code))
+        dead, self._dead = self._dead, set()
+        return {v.name: tuple(x for c, x in enumerate(v.values) if (v.index, c) not in dead)
+                for v in wanted}
 
-    def _witnessed(self, seen: dict[str, set[object]]) -> None:
-        values = self._decode(self.solver.get_model() or [])
-        for name, found in seen.items():
-            found.add(values[name])
+    def _phases(self, unseen: set[tuple[int, int]]) -> list[int]:
+        phases = []
+        for index, code in unseen:
+            variable = self.encoding.variables[index]
+            phases.extend(self._lit(b, x) for b, x in code_bits(variable, code).items())
+        return phases
+
+    def _witness(self, unseen: set[tuple[int, int]]) -> None:
+        model = self.solver.get_model() or []
+        for variable in self.encoding.variables:
+            code = 0
+            for bit in variable.bits:
+                code = code * 2 + int(model[self._ids[bit] - 1] > 0)
+            unseen.discard((variable.index, code))
+
+    # -- incremental use (price search): a handle is the assignment itself -------------------
+    def handle(self, assignment: Assignment) -> dict[str, object]:
+        return dict(assignment)
+
+    def extend(self, handle: dict[str, object], name: str, value: object) -> dict[str, object]:
+        return {**handle, name: value}
+
+    def domains_in(self, handle: dict[str, object], names: Iterable[str]
+                   ) -> dict[str, tuple[object, ...]]:
+        names = list(names)
+        found = self.domains(handle, [n for n in names if n not in handle])
+        found.update({n: (handle[n],) for n in names if n in handle})
+        return found
 
     def count(self, assignment: Assignment) -> int | None:
         return None  # counting needs the compiled diagram

@@ -26,6 +26,10 @@ from mes_bridge.sim_state import SimState
 CALLBACK_POLICY = delivery.RetryPolicy(
     max_attempts=8, base_delay=0.2, max_delay=5.0, max_retry_after=10.0
 )
+_REASONS = {
+    EventKind.INTERRUPTED: "simulated interruption",
+    EventKind.ABORTED: "simulated abort",
+}
 PROGRESS_STEPS = 4  # at most this many partial progress reports during the last operation
 
 
@@ -36,67 +40,111 @@ class Step:
     operation_id: str
     machine_id: str
     start: datetime
-    end: datetime
+    end: datetime  # includes the pause, if any
     scrap: int
+    pause: timedelta | None = None  # an interruption in the middle of the operation
+
+    @property
+    def middle(self) -> datetime:
+        return self.start + (self.end - self.start) / 2
+
+
+# (shop time, kind, operation actuals, good total, scrap total); totals None = not reported
+Moment = tuple[datetime, EventKind, tuple[OperationActual, ...], int | None, int | None]
 
 
 def run_steps(order: ReceivedWorkOrder, state: SimState) -> list[Step]:
     """Actual times: never before the planned start nor the previous step's end; durations vary
-    from -10 % to +30 % of plan so some operations finish late."""
+    from -10 % to +30 % of plan so some operations finish late; some are interrupted."""
     steps: list[Step] = []
     cursor = order.steps[0].planned_start
     for planned in order.steps:
         start = max(planned.planned_start, cursor)
         planned_span = (planned.planned_end - planned.planned_start).total_seconds()
         span = timedelta(seconds=max(1.0, planned_span * (1 + state.uniform(-0.1, 0.3))))
+        pause = span / 4 if state.draw(state.faults.interrupt_rate) else None
+        end = start + span + (pause or timedelta(0))
         scrap = sum(state.draw(state.faults.scrap_rate) for _ in range(order.quantity))
-        steps.append(Step(planned.operation_id, planned.machine_id, start, start + span, scrap))
-        cursor = start + span
+        steps.append(Step(planned.operation_id, planned.machine_id, start, end, scrap, pause))
+        cursor = end
     return steps
 
 
-def timeline(
-    order: ReceivedWorkOrder, steps: list[Step]
-) -> list[tuple[datetime, EventKind, tuple[OperationActual, ...], int]]:
-    """(shop time, kind, operation actuals, finished units) for one work order, in order."""
+def abort_step(order: ReceivedWorkOrder, steps: list[Step], state: SimState) -> int | None:
+    """Index of the operation during which the order is aborted, if it is."""
+    faults = state.faults
+    if order.work_order_id in faults.abort_ids or state.draw(faults.abort_rate):
+        return int(state.uniform(0, len(steps) - 1e-9))
+    return None
 
-    def started(s: Step) -> OperationActual:
-        return OperationActual(s.operation_id, EventKind.STARTED, s.machine_id, s.start)
 
-    def done(s: Step, good: int) -> OperationActual:
-        return OperationActual(
-            s.operation_id,
-            EventKind.COMPLETED,
-            s.machine_id,
-            s.start,
-            s.end,
-            Decimal(good),
-            Decimal(s.scrap),
-        )
+def _actual(
+    step: Step, kind: EventKind, end: bool = False, good: int | None = None
+) -> OperationActual:
+    return OperationActual(
+        step.operation_id,
+        kind,
+        step.machine_id,
+        step.start,
+        step.end if end else None,
+        None if good is None else Decimal(good),
+        None if good is None else Decimal(step.scrap),
+    )
 
-    first, last = steps[0], steps[-1]
-    items = [
-        (first.start, EventKind.ACCEPTED, (), -1),
-        (first.start, EventKind.STARTED, (started(first),), -1),
+
+def timeline(order: ReceivedWorkOrder, steps: list[Step], abort_at: int | None) -> list[Moment]:
+    """What the shop floor reports about one work order, in the order it happens."""
+    first = steps[0]
+    items: list[Moment] = [
+        (first.start, EventKind.ACCEPTED, (), None, None),
+        (first.start, EventKind.STARTED, (_actual(first, EventKind.STARTED),), None, None),
     ]
-    for before, after in itertools.pairwise(steps):
-        items.append((before.end, EventKind.PROGRESS, (done(before, order.quantity),), 0))
-        items.append((after.start, EventKind.PROGRESS, (started(after),), 0))
-    reports = min(PROGRESS_STEPS, order.quantity - 1)
-    for unit in range(1, reports + 1):  # partial running totals while the last step runs
-        moment = last.start + (last.end - last.start) * unit / order.quantity
-        partial = OperationActual(
-            last.operation_id,
-            EventKind.PROGRESS,
-            last.machine_id,
-            last.start,
-            None,
-            Decimal(unit),
-            Decimal(0),
-        )
-        items.append((moment, EventKind.PROGRESS, (partial,), unit))
-    items.append((last.end, EventKind.COMPLETED, (done(last, order.quantity),), order.quantity))
+    scrap = 0
+    for index, step in enumerate(steps):
+        if index:
+            items.append(
+                (step.start, EventKind.PROGRESS, (_actual(step, EventKind.STARTED),), 0, scrap)
+            )
+        if step.pause:
+            items.append(
+                (
+                    step.middle - step.pause / 2,
+                    EventKind.INTERRUPTED,
+                    (_actual(step, EventKind.INTERRUPTED),),
+                    0,
+                    scrap,
+                )
+            )
+            items.append(
+                (
+                    step.middle + step.pause / 2,
+                    EventKind.RESUMED,
+                    (_actual(step, EventKind.RESUMED),),
+                    0,
+                    scrap,
+                )
+            )
+        if abort_at == index:
+            items.append(
+                (step.middle, EventKind.ABORTED, (_actual(step, EventKind.ABORTED),), 0, scrap)
+            )
+            return items
+        scrap += step.scrap
+        items.extend(_finish(order, step, scrap, last=step is steps[-1]))
     return items
+
+
+def _finish(order: ReceivedWorkOrder, step: Step, scrap: int, last: bool) -> list[Moment]:
+    if not last:
+        done = _actual(step, EventKind.COMPLETED, end=True, good=order.quantity)
+        return [(step.end, EventKind.PROGRESS, (done,), 0, scrap)]
+    partials: list[Moment] = []
+    for unit in range(1, min(PROGRESS_STEPS, order.quantity - 1) + 1):
+        moment = step.start + (step.end - step.start) * unit / order.quantity
+        partial = _actual(step, EventKind.PROGRESS, good=unit)
+        partials.append((moment, EventKind.PROGRESS, (partial,), unit, scrap))
+    done = _actual(step, EventKind.COMPLETED, end=True, good=order.quantity)
+    return [*partials, (step.end, EventKind.COMPLETED, (done,), order.quantity, scrap)]
 
 
 class Executor:
@@ -145,31 +193,28 @@ class Executor:
 
     def execute(self, order: ReceivedWorkOrder) -> None:
         steps = run_steps(order, self.state)
+        moments = timeline(order, steps, abort_step(order, steps, self.state))
         origin, now = steps[0].start, time.monotonic()
         with self._cond:
-            for shop_time, kind, actuals, units in timeline(order, steps):
+            for shop_time, kind, actuals, good, scrap in moments:
                 sequence = self._sequence[order.work_order_id] = (
                     self._sequence.get(order.work_order_id, 0) + 1
                 )
-                good = None if units < 0 else Decimal(units)
-                scrap = None if units < 0 else Decimal(sum(s.scrap for s in steps))
                 event = Event(
                     f"sim-{order.work_order_id}-e{sequence}",
                     order.work_order_id,
                     sequence,
                     kind,
                     shop_time,
-                    good,
-                    scrap,
-                    None,
+                    None if good is None else Decimal(good),
+                    None if scrap is None else Decimal(scrap),
+                    _REASONS.get(kind),
                     actuals,
                 )
+                # The tiny sequence term keeps events of the same shop instant in order.
                 delay = (shop_time - origin).total_seconds() / self.speed + sequence * 1e-4
-                self._push(
-                    now + delay + self.state.uniform(0, self.state.faults.shuffle_window),
-                    event,
-                    attempt=1,
-                )
+                jitter = self.state.uniform(0, self.state.faults.shuffle_window)
+                self._push(now + delay + jitter, event, attempt=1)
 
     def _push(self, due: float, event: Event, attempt: int) -> None:
         heapq.heappush(self._heap, (due, next(self._counter), event, attempt))

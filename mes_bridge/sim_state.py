@@ -36,6 +36,9 @@ class Faults:
     shuffle_window: float = 0.0  # callbacks delayed by up to this many seconds: reordered
     callback_format: str = "json"  # or "xml" (SyncOperationsPerformance)
     scrap_rate: float = 0.0  # probability that one unit of an operation is scrapped
+    interrupt_rate: float = 0.0  # probability that an operation is interrupted, then resumed
+    abort_ids: tuple[str, ...] = ()  # work orders aborted while running
+    abort_rate: float = 0.0
 
     def updated(self, changes: dict[str, Any]) -> Faults:
         known = {f.name: f for f in fields(self)}

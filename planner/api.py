@@ -8,8 +8,20 @@ from planner.compile import Compiled, compile_problem
 from planner.decode import Solution, decode
 from planner.insertion import insert_ops
 from planner.model import (
-    Assignment, InsertionResult, Machine, Minutes, Move, Objective, Operation, Order,
-    PlanningError, Problem, Promise, Schedule, Status, Window,
+    Assignment,
+    InsertionResult,
+    Machine,
+    Minutes,
+    Move,
+    Objective,
+    Operation,
+    Order,
+    PlanningError,
+    Problem,
+    Promise,
+    Schedule,
+    Status,
+    Window,
 )
 from planner.solve import from_schedule, optimise, to_schedule
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from planner.api import insert_orders, plan_fjsp, weighted_tardiness
 from planner.checker import check
@@ -39,7 +40,7 @@ def cpsat(path: Path, seconds: float, workers: int = 2) -> int | None:
 def planner_bench(names: list[str], limit: float, folder: Path = FJSP_DIR,
                   peer: bool = True, seed: int = 0) -> dict:
     ubs = best_known(folder)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in names:
         path = folder / "brandimarte" / f"{name}.txt"
         problem = read_fjsp(path)

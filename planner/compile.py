@@ -102,6 +102,11 @@ def _validate(problem: Problem, orders: dict[str, Order], machine_ix: dict[str, 
         if order.due < order.release:
             raise PlanningError(f"due date {order.due} is before release {order.release}",
                                 order_id=order.id)
+    seen: set[str] = set()
+    for op in problem.operations:
+        if op.id in seen:
+            raise PlanningError("operation id used twice", op.order_id, op.id)
+        seen.add(op.id)
     longest = {m.id: max((w.end - w.start for w in windows[k]), default=0)
                for k, m in enumerate(problem.machines)}
     for op in problem.operations:

@@ -12,7 +12,6 @@ from planner.compile import Compiled
 from planner.model import INFINITY, Objective
 
 
-
 @dataclass
 class Solution:
     mach: list[int]
@@ -34,9 +33,9 @@ def decode(c: Compiled, mach: list[int], seq: list[list[int]],
     mprev = [-1] * n
     mnext = [-1] * n
     indeg = list(c.job_indeg)
-    for s in seq:
-        for k in range(1, len(s)):
-            a, b = s[k - 1], s[k]
+    for line in seq:
+        for k in range(1, len(line)):
+            a, b = line[k - 1], line[k]
             mprev[b] = a
             mnext[a] = b
             indeg[b] += 1
@@ -71,15 +70,15 @@ def decode(c: Compiled, mach: list[int], seq: list[list[int]],
                 return None
         start[i] = t
         end[i] = t + d
-        for s in succs[i]:
-            indeg[s] -= 1
-            if indeg[s] == 0:
-                stack.append(s)
-        s = mnext[i]
-        if s >= 0:
-            indeg[s] -= 1
-            if indeg[s] == 0:
-                stack.append(s)
+        for j in succs[i]:
+            indeg[j] -= 1
+            if indeg[j] == 0:
+                stack.append(j)
+        j = mnext[i]
+        if j >= 0:
+            indeg[j] -= 1
+            if indeg[j] == 0:
+                stack.append(j)
     if len(order) < len(placed):
         return None
     return Solution(mach, seq, start, end, order, score(c, end, objective))

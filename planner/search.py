@@ -70,9 +70,9 @@ def tails(c: Compiled, sol: Solution) -> list[int]:
     """Longest path from the end of each op to the sink (excluding the op itself)."""
     tail = [0] * c.n
     mnext = {}
-    for s in sol.seq:
-        for k in range(len(s) - 1):
-            mnext[s[k]] = s[k + 1]
+    for line in sol.seq:
+        for k in range(len(line) - 1):
+            mnext[line[k]] = line[k + 1]
     end, start = sol.end, sol.start
     for i in reversed(sol.order):
         best = 0

@@ -48,7 +48,8 @@ def order_ops(rng: random.Random, order_id: str, machines: int) -> tuple[Operati
 
 def loaded_line(total_ops: int, seed: int = 0, machines: int = 10) -> Problem:
     rng = random.Random(seed)
-    orders, ops = [], []
+    orders: list[Order] = []
+    ops: list[Operation] = []
     n_orders = max(1, total_ops // 10)
     # about 5.5 machine-hours per order over 10 machines at 15.5 h a day: the load
     # spans `busy` days; orders are released in the first half of it and due within it,

@@ -64,6 +64,9 @@ def service_env(instance_dir: Path) -> dict[str, str]:
         "C2M_MES_SECRET": "whsec_" + base64.b64encode(b"c2m-test-mes-secret-0123").decode(),
         "C2M_MES_SIM_PORT": str(free_port()),
         "C2M_PORT": str(free_port()),
+        # A push answers within 10 s or is retried; a claim older than 12 s is presumed lost.
+        "C2M_MES_READ_TIMEOUT_S": "10",
+        "C2M_MES_CLAIM_TIMEOUT_S": "12",
     }
     env["C2M_MES_URL"] = f"http://127.0.0.1:{env['C2M_MES_SIM_PORT']}"
     return env
@@ -128,29 +131,49 @@ def clean_broker(service_env: dict[str, str]) -> str:
     return url
 
 
+class WorkerHandle:
+    """A real `c2m worker` process (with its beat sweeper) that a test may kill and restart."""
+
+    def __init__(self, service_env: dict[str, str]) -> None:
+        self.env = child_env(service_env)
+        self.log_path = Path(service_env["C2M_INSTANCE_DIR"]) / "worker.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "c2m", "worker", "--concurrency", "2"],
+                env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        time.sleep(0.5)
+        if self.process.poll() is not None:
+            pytest.fail(f"worker exited at start: {self.log_path.read_text()[-2000:]}")
+
+    def kill(self) -> None:
+        """SIGKILL the worker and every process it forked, as a crash would."""
+        assert self.process is not None
+        os.killpg(self.process.pid, 9)
+        self.process.wait(timeout=20)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(
     service_env: dict[str, str], migrated_database: str, clean_broker: str
-) -> Iterator[subprocess.Popen[bytes]]:
-    """A real `c2m worker` process on the broker under test."""
-    log_path = Path(service_env["C2M_INSTANCE_DIR"]) / "worker.log"
-    with log_path.open("wb") as log:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "c2m", "worker", "--concurrency", "2"],
-            env=child_env(service_env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    time.sleep(0.5)
-    if worker.poll() is not None:
-        pytest.fail(f"worker exited at start: {log_path.read_text()[-2000:]}")
+) -> Iterator[WorkerHandle]:
+    """A real worker on the broker under test, shared by the session."""
+    worker = WorkerHandle(service_env)
+    worker.start()
     yield worker
-    worker.terminate()
-    try:
-        worker.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
+    worker.stop()
 
 
 CHROMIUM = Path("/usr/bin/chromium")

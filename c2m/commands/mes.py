@@ -72,6 +72,14 @@ SECRET_ENV = "C2M_MES_SECRET"
 )
 @click.option("--scrap-rate", default=0.0, type=float, help="Probability a unit is scrapped.")
 @click.option(
+    "--interrupt-rate",
+    default=0.0,
+    type=float,
+    help="Probability an operation is interrupted, then resumed.",
+)
+@click.option("--abort-id", "abort_ids", multiple=True, help="Work-order id to abort mid-run.")
+@click.option("--abort-rate", default=0.0, type=float, help="Probability a work order aborts.")
+@click.option(
     "--state-file",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,

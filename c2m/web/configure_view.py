@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from c2m.errors import InvalidInput
 from configurator.errors import ChoiceError
 from configurator.model import FeatureType
 from configurator.pricing import PriceBreakdown, price_breakdown
 from configurator.session import ConfigurationState, Configurator
-
-from c2m.errors import InvalidInput
 
 HISTORY_LIMIT = 30
 Choices = dict[str, object]
@@ -44,8 +43,10 @@ def parse(form: Mapping[str, str], configurator: Configurator) -> PanelInput:
     choices = _json(form.get("choices", ""), "choices", dict)
     history = _json(form.get("history", ""), "history", list)
     checked = _checked(configurator, choices)
-    return PanelInput(checked, [_checked(configurator, h) for h in history[-HISTORY_LIMIT:]
-                                if isinstance(h, dict)])
+    return PanelInput(
+        checked,
+        [_checked(configurator, h) for h in history[-HISTORY_LIMIT:] if isinstance(h, dict)],
+    )
 
 
 def _checked(configurator: Configurator, choices: Mapping[str, object]) -> Choices:
@@ -69,8 +70,9 @@ def apply(form: Mapping[str, str], configurator: Configurator, state: PanelInput
     return PanelInput(_checked(configurator, choices), [*state.history, state.choices])
 
 
-def _next_choices(form: Mapping[str, str], configurator: Configurator, choices: Choices,
-                  action: str) -> Choices:
+def _next_choices(
+    form: Mapping[str, str], configurator: Configurator, choices: Choices, action: str
+) -> Choices:
     if action == "reset":
         return {}
     if action == "defaults":
@@ -135,8 +137,9 @@ def cheapest_completion(configurator: Configurator, choices: Choices) -> Choices
         if not free:
             break
         name = min(free, key=lambda n: len(domains[n]))
-        values[name] = min(domains[name],
-                           key=lambda v: pricing.bound(pricing._domains({**values, name: v}), 1))
+        values[name] = min(
+            domains[name], key=lambda v: pricing.bound(pricing._domains({**values, name: v}), 1)
+        )
     return configurator.complete(values, "defaults")
 
 

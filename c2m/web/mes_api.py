@@ -18,9 +18,8 @@ from c2m.auth import scope_required
 from c2m.db import session_factory, unit_of_work
 from c2m.errors import InvalidInput, NotFound
 from c2m.models import OutboxMessage, OutboxStatus, WorkOrder, utc_now
-from mes_bridge import signing
 from mes_bridge.errors import EventParseError, InvalidTransition, SignatureError
-from mes_bridge.events_in import parse_events
+from mes_bridge.events_in import receive_events
 from mes_bridge.lifecycle import WorkOrderState, transition
 
 log = logging.getLogger(__name__)
@@ -33,14 +32,12 @@ def events() -> ResponseReturnValue:
     settings = current_app.extensions["c2m.settings"]
     body = request.get_data()
     try:
-        signing.verify(settings.mes_secret, dict(request.headers), body)
+        parsed = receive_events(settings.mes_secret, dict(request.headers), body)
     except SignatureError as error:
         log.warning(
             "MES callback refused", extra={"reason": str(error), "remote": request.remote_addr}
         )
         return jsonify({"error": "Unauthorized", "detail": str(error)}), 401
-    try:
-        parsed = parse_events(body, request.content_type or "")
     except EventParseError as error:
         raise InvalidInput(str(error), "body") from None
     with unit_of_work(session_factory()) as session:

@@ -57,8 +57,15 @@ def _option(feature: Feature, state: FeatureState, value: object, lang: str) -> 
         why = state.unavailable[value]
         if why is None:
             return OptionView(pick, _text(value), label, "unavailable")
-        return OptionView(pick, _text(value), label, "unavailable", why.text(lang),
-                          why.suggestion(lang) or "", _repair_json(why))
+        return OptionView(
+            pick,
+            _text(value),
+            label,
+            "unavailable",
+            why.text(lang),
+            why.suggestion(lang) or "",
+            _repair_json(why),
+        )
     status = "forced" if state.forced is not None and value == state.forced else "available"
     return OptionView(pick, _text(value), label, status)
 
@@ -69,17 +76,21 @@ def feature_view(feature: Feature, state: FeatureState, lang: str) -> FeatureVie
     forced = feature.value_label(state.forced, lang) if state.forced is not None else None  # type: ignore[arg-type]
     big = feature.type is FeatureType.INTEGER and len(options) > BUTTON_LIMIT
     if not big:
-        return FeatureView(feature.name, feature.label.get(lang), "buttons", chosen, forced,
-                           options, ())
+        return FeatureView(
+            feature.name, feature.label.get(lang), "buttons", chosen, forced, options, ()
+        )
     listed = tuple(o for o in options if o.status != "unavailable")
-    reasons = tuple(dict.fromkeys(o.reason for o in options
-                                  if o.status == "unavailable" and o.reason))
-    return FeatureView(feature.name, feature.label.get(lang), "select", chosen, forced, listed,
-                       reasons)
+    reasons = tuple(
+        dict.fromkeys(o.reason for o in options if o.status == "unavailable" and o.reason)
+    )
+    return FeatureView(
+        feature.name, feature.label.get(lang), "select", chosen, forced, listed, reasons
+    )
 
 
-def panel_features(model: ProductModel, state: ConfigurationState, lang: str
-                   ) -> tuple[FeatureView, ...]:
+def panel_features(
+    model: ProductModel, state: ConfigurationState, lang: str
+) -> tuple[FeatureView, ...]:
     return tuple(feature_view(model.feature(s.name), s, lang) for s in state.features)
 
 

@@ -67,8 +67,9 @@ def configure_click(model: str) -> ResponseReturnValue:
     """One click. htmx swaps the panel; without JavaScript the whole page comes back."""
     with unit_of_work(session_factory()) as session:
         configurator = products.configurator_for(products.record_for(session, model))
-    state = configure_view.apply(request.form, configurator,
-                                 configure_view.parse(request.form, configurator))
+    state = configure_view.apply(
+        request.form, configurator, configure_view.parse(request.form, configurator)
+    )
     context = _panel_context(model, state)
     if request.headers.get("HX-Request"):
         return render_template("shop/_panel.html", **context)
@@ -91,17 +92,31 @@ def _complete_choices(model: str, raw: str) -> dict[str, object]:
     return choices
 
 
-def _checkout(model: str, choices: dict[str, object], key: str, form: dict[str, str],
-              problems: dict[str, str], status: int) -> ResponseReturnValue:
+def _checkout(
+    model: str,
+    choices: dict[str, object],
+    key: str,
+    form: dict[str, str],
+    problems: dict[str, str],
+    status: int,
+) -> ResponseReturnValue:
     lang = language()
     with unit_of_work(session_factory()) as session:
         configurator = products.configurator_for(products.record_for(session, model))
     breakdown = configurator.price(choices)
-    summary = [(f.label.get(lang), f.value_label(choices[f.name], lang))  # type: ignore[arg-type]
-               for f in configurator.model.features]
+    summary = [
+        (f.label.get(lang), f.value_label(choices[f.name], lang))  # type: ignore[arg-type]
+        for f in configurator.model.features
+    ]
     return render_template(
-        "shop/checkout.html", model=configurator.model, choices_json=json.dumps(choices),
-        key=key, form=form, problems=problems, breakdown=breakdown, summary=summary,
+        "shop/checkout.html",
+        model=configurator.model,
+        choices_json=json.dumps(choices),
+        key=key,
+        form=form,
+        problems=problems,
+        breakdown=breakdown,
+        summary=summary,
         svg=preview.svg(configurator.model, choices),
     ), status
 
@@ -114,8 +129,9 @@ def place_order(model: str) -> ResponseReturnValue:
     customer = orders.Customer(**fields, language=language())
     try:
         with unit_of_work(session_factory()) as session:
-            placed = orders.place_order(session, model=model, choices=choices,
-                                        customer=customer, idempotency_key=key)
+            placed = orders.place_order(
+                session, model=model, choices=choices, customer=customer, idempotency_key=key
+            )
             run_id = None
             if placed.created:
                 order = session.get_one(orders.Order, placed.order_id)
@@ -125,5 +141,4 @@ def place_order(model: str) -> ResponseReturnValue:
         return _checkout(model, choices, key, fields, error.problems, 422)
     if run_id is not None:
         enqueue_plan(run_id)
-    return redirect(url_for("tracking.track_page", token=placed.tracking_token, placed=1),
-                    code=303)
+    return redirect(url_for("tracking.track_page", token=placed.tracking_token, placed=1), code=303)

@@ -38,17 +38,22 @@ def order_context(session: Session, order: Order) -> dict[str, Any]:
     events = session.scalars(
         select(MesEvent).where(MesEvent.work_order_id.in_(wo_ids)).order_by(MesEvent.occurred_at)
     ).all()
-    return {"order": order, "work_orders": work_orders, "units": units, "events": events,
-            "tracking_url": url_for("tracking.track_page", token=order.tracking_token,
-                                    _external=True)}
+    return {
+        "order": order,
+        "work_orders": work_orders,
+        "units": units,
+        "events": events,
+        "tracking_url": url_for("tracking.track_page", token=order.tracking_token, _external=True),
+    }
 
 
 @blueprint.get("/track/<token>")
 def track_page(token: str) -> ResponseReturnValue:
     with unit_of_work(session_factory()) as session:
         context = order_context(session, _order(session, token))
-        return render_template("shop/track.html", placed=bool(request.args.get("placed")),
-                               **context)
+        return render_template(
+            "shop/track.html", placed=bool(request.args.get("placed")), **context
+        )
 
 
 @blueprint.get("/track/<token>/status")
@@ -66,8 +71,11 @@ def confirmation_pdf(token: str) -> ResponseReturnValue:
         tracking_url = url_for("tracking.track_page", token=token, _external=True)
         pdf = documents.order_confirmation(session, order, tracking_url, language())
         number = order.number
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{number}.pdf"'})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{number}.pdf"'},
+    )
 
 
 @blueprint.get("/u/<code>")
@@ -82,5 +90,6 @@ def unit_page(code: str) -> ResponseReturnValue:
         events = session.scalars(
             select(MesEvent).filter_by(work_order_id=work_order.id).order_by(MesEvent.sequence)
         ).all()
-        return render_template("shop/unit.html", unit=unit, work_order=work_order, line=line,
-                               events=events)
+        return render_template(
+            "shop/unit.html", unit=unit, work_order=work_order, line=line, events=events
+        )

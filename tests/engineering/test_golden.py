@@ -43,3 +43,9 @@ def test_same_choices_give_byte_identical_json_after_a_fresh_load(
     shuffled = dict(reversed(list(choices.items())))
     again = to_canonical_json(engineer(load_engineering(products_dir / product), shuffled))
     assert first == again
+
+
+def test_all_six_sample_products_have_a_bom_and_a_routing(products_dir: Path) -> None:
+    for name in ("sofa", "wardrobe", "kitchen", "desk", "washer", "fridge"):
+        assert (products_dir / name / "bom.yaml").exists(), name
+        assert (products_dir / name / "routing.yaml").exists(), name

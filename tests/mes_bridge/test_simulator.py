@@ -146,6 +146,16 @@ def _story(receiver, work_order_id: str) -> list:
     )
 
 
+def _complete_story(receiver, work_order_id: str) -> bool:
+    """Every sequence number up to a completion has arrived (senders run concurrently)."""
+    story = _story(receiver, work_order_id)
+    return (
+        bool(story)
+        and story[-1].kind is EventKind.COMPLETED
+        and [e.sequence for e in story] == list(range(1, len(story) + 1))
+    )
+
+
 @pytest.mark.parametrize("callback_format", ["json", "xml"])
 def test_signed_callbacks_walk_the_work_order_to_completed(
     start_simulator, receiver, make_order, callback_format
@@ -155,11 +165,8 @@ def test_signed_callbacks_walk_the_work_order_to_completed(
     )
     order = make_order(quantity=3)
     assert delivery.push(Endpoint(sim.push_url, sim.secret), message(order)).status == 202
-    assert receiver.wait_until(
-        lambda: any(e.kind is EventKind.COMPLETED for e in receiver.events.values())
-    )
+    assert receiver.wait_until(lambda: _complete_story(receiver, order.id))
     story = _story(receiver, order.id)
-    assert [e.sequence for e in story] == list(range(1, len(story) + 1))
     assert story[0].kind is EventKind.ACCEPTED and story[1].kind is EventKind.STARTED
     finished = story[-1]
     assert finished.good == Decimal(3) and {op.operation_id for op in finished.operations} == {
@@ -244,3 +251,22 @@ def test_events_missed_while_the_app_was_down_can_be_pulled_for_reconciliation(
     for event in pulled:
         progress = fold(progress, event).progress
     assert progress.state is WorkOrderState.COMPLETED and progress.good == Decimal(2)
+
+
+def test_an_order_on_the_abort_list_comes_back_aborted_with_a_reason(
+    start_simulator, receiver, make_order
+):
+    sim = start_simulator(
+        "--speed", "1000000", "--callback-url", receiver.url, "--abort-id", "WO-1001"
+    )
+    order = make_order()
+    assert delivery.push(Endpoint(sim.push_url, sim.secret), message(order)).status == 202
+    assert receiver.wait_until(
+        lambda: any(e.kind is EventKind.ABORTED for e in receiver.events.values())
+    )
+    progress = Progress(WorkOrderState.DISPATCHED)
+    for event in _story(receiver, order.id):
+        progress = fold(progress, event).progress
+    assert progress.state is WorkOrderState.ABORTED
+    aborted = _story(receiver, order.id)[-1]
+    assert aborted.reason == "simulated abort" and aborted.operations[0].state is EventKind.ABORTED

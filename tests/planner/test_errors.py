@@ -2,10 +2,12 @@
 
 import pytest
 
-from planner import Machine, Operation, Order, PlanningError, Problem, Window, plan_fjsp
+from planner import Machine, Operation, Order, PlanningError, Problem, plan_fjsp
+
+ORDER = Order("o1", 0, 100)
 
 
-def _problem(ops: tuple[Operation, ...], order: Order = Order("o1", 0, 100),
+def _problem(ops: tuple[Operation, ...], order: Order = ORDER,
              machines: tuple[Machine, ...] = (Machine("A"),)) -> Problem:
     return Problem(machines, (order,), ops)
 
@@ -46,3 +48,10 @@ def test_a_machine_that_does_not_exist_is_named() -> None:
 def test_an_unknown_predecessor_is_named() -> None:
     with pytest.raises(PlanningError, match="unknown predecessor 'ghost'"):
         plan_fjsp(_problem((Operation("a", "o1", (("A", 5),), ("ghost",)),)), 1)
+
+
+def test_an_operation_id_used_twice_is_named() -> None:
+    ops = (Operation("a", "o1", (("A", 1),)), Operation("a", "o1", (("A", 2),)))
+    with pytest.raises(PlanningError, match="used twice") as info:
+        plan_fjsp(_problem(ops), 1)
+    assert info.value.operation_id == "a"

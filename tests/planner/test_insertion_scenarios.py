@@ -1,7 +1,15 @@
 """Order insertion scenarios with expected plans (frePPLe style: input, then the exact plan)."""
 
 from planner import (
-    Assignment, Machine, Operation, Order, Problem, Schedule, Status, check, insert_orders,
+    Assignment,
+    Machine,
+    Operation,
+    Order,
+    Problem,
+    Schedule,
+    Status,
+    check,
+    insert_orders,
 )
 
 A, B = Machine("A"), Machine("B")

@@ -7,8 +7,21 @@ from dataclasses import replace
 import pytest
 
 from planner import (
-    Objective, Order, Problem, Schedule, Status, Window, check, diff, insert_orders, kpis,
-    promise, reoptimise, reschedule_after, split_fixed, weighted_tardiness,
+    Objective,
+    Order,
+    Problem,
+    Schedule,
+    Status,
+    Window,
+    check,
+    diff,
+    insert_orders,
+    kpis,
+    promise,
+    reoptimise,
+    reschedule_after,
+    split_fixed,
+    weighted_tardiness,
 )
 from planner.compile import compile_problem
 from planner.decode import construct

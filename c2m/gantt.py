@@ -1,0 +1,108 @@
+"""An SVG Gantt chart of a schedule: one lane per machine, bars coloured by order, the
+frozen zone shaded and a line at now. Plain data in, SVG text out (pages and PDFs)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from html import escape
+
+LANE_H, LABEL_W, AXIS_H = 26, 96, 22
+ZOOMS = {"shift": timedelta(hours=8), "day": timedelta(days=1), "week": timedelta(days=7)}
+
+
+@dataclass(frozen=True)
+class Bar:
+    id: int  # PlannedOperation id (the detail link)
+    machine: str
+    start: datetime
+    end: datetime
+    order: str  # order number, the colour key
+    operation: str
+    fixed: bool
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+def colour(key: str) -> str:
+    """A stable, distinguishable colour per order."""
+    hue = int(hashlib.sha256(key.encode()).hexdigest()[:4], 16) % 360
+    return f"hsl({hue} 62% 52%)"
+
+
+def window(start: datetime, zoom: str) -> Window:
+    return Window(start, start + ZOOMS.get(zoom, ZOOMS["day"]))
+
+
+def _ticks(win: Window) -> list[datetime]:
+    step = timedelta(hours=1) if win.seconds <= 8 * 3600 else (
+        timedelta(hours=3) if win.seconds <= 86400 else timedelta(days=1))
+    tick = win.start
+    ticks = []
+    while tick <= win.end:
+        ticks.append(tick)
+        tick += step
+    return ticks
+
+
+def svg(bars: Sequence[Bar], machines: Sequence[str], win: Window, frozen_until: datetime | None,
+        now: datetime | None, width: int = 1200, interactive: str = "") -> str:
+    """`interactive`: URL prefix for htmx detail requests (bars become buttons)."""
+    plot_w = width - LABEL_W
+    height = AXIS_H + LANE_H * max(1, len(machines)) + 4
+
+    def x(moment: datetime) -> float:
+        fraction = (moment - win.start).total_seconds() / win.seconds
+        return LABEL_W + max(0.0, min(1.0, fraction)) * plot_w
+
+    lane = {machine: i for i, machine in enumerate(machines)}
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+           f'class="gantt" role="img" aria-label="Gantt {win.start:%Y-%m-%d %H:%M}">']
+    if frozen_until is not None and frozen_until > win.start:
+        out.append(f'<rect class="frozen" x="{LABEL_W}" y="{AXIS_H}" '
+                   f'width="{x(frozen_until) - LABEL_W:.1f}" height="{height - AXIS_H}" '
+                   'fill="#9aa3b5" fill-opacity=".25"><title>frozen</title></rect>')
+    for i, machine in enumerate(machines):
+        y = AXIS_H + i * LANE_H
+        out.append(f'<text x="4" y="{y + 17}" font-size="12">{escape(machine)}</text>'
+                   f'<line x1="0" x2="{width}" y1="{y + LANE_H}" y2="{y + LANE_H}" '
+                   'stroke="#d9dee7"/>')
+    for tick in _ticks(win):
+        tx = x(tick)
+        out.append(f'<line x1="{tx:.1f}" x2="{tx:.1f}" y1="{AXIS_H - 4}" y2="{height}" '
+                   f'stroke="#eef0f4"/><text x="{tx + 2:.1f}" y="14" font-size="10" '
+                   f'fill="#5b6475">{tick:%m-%d %H:%M}</text>')
+    for bar in bars:
+        if bar.end <= win.start or bar.start >= win.end or bar.machine not in lane:
+            continue
+        out.append(_bar(bar, x, AXIS_H + lane[bar.machine] * LANE_H, interactive))
+    if now is not None and win.start <= now <= win.end:
+        out.append(f'<line class="now" x1="{x(now):.1f}" x2="{x(now):.1f}" y1="{AXIS_H - 6}" '
+                   f'y2="{height}" stroke="#c0392b" stroke-width="2"><title>now</title></line>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _bar(bar: Bar, x: object, y: int, interactive: str) -> str:
+    x0, x1 = x(bar.start), x(bar.end)  # type: ignore[operator]
+    title = f"{bar.order} · {bar.operation} · {bar.start:%H:%M}–{bar.end:%H:%M}"
+    stroke = ' stroke="#1d2330" stroke-width="1.5"' if bar.fixed else ""
+    rect = (f'<rect x="{x0:.1f}" y="{y + 3}" width="{max(1.5, x1 - x0):.1f}" '
+            f'height="{LANE_H - 6}" rx="2" fill="{colour(bar.order)}"{stroke}>'
+            f"<title>{escape(title)}</title></rect>")
+    if not interactive:
+        return rect
+    return (f'<g class="op" data-order="{escape(bar.order)}" tabindex="0" role="button" '
+            f'aria-label="{escape(title)}" hx-get="{interactive}{bar.id}" '
+            'hx-target="#op-detail" hx-trigger="click, keyup[key==\'Enter\']">'
+            f"{rect}</g>")

@@ -1,0 +1,206 @@
+"""Planner pages: log in, the schedule (Gantt), plan runs, release, work orders, dead letters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from c2m import auth, dispatch, documents, gantt, planning, release
+from c2m.db import session_factory, unit_of_work
+from c2m.errors import InvalidInput, NotFound
+from c2m.models import (
+    Order,
+    OrderLine,
+    OutboxMessage,
+    OutboxStatus,
+    PlannedOperation,
+    PlanRun,
+    WorkOrder,
+    utc_now,
+)
+from c2m.web.api import enqueue_delivery, enqueue_plan
+from mes_bridge.model import PayloadFormat
+
+blueprint = Blueprint("planning", __name__)
+planner_only = auth.role_required("planner")
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def log_in() -> ResponseReturnValue:
+    if request.method == "GET":
+        return render_template("planning/login.html", failed=False)
+    with unit_of_work(session_factory()) as db:
+        user = auth.authenticate(db, request.form.get("username", ""),
+                                 request.form.get("password", ""))
+        if user is None:
+            return render_template("planning/login.html", failed=True), 401
+        auth.start_session(user)
+        home = "admin.admin_page" if user.role == "admin" else "planning.schedule_page"
+    return redirect(url_for(home), code=303)
+
+
+@blueprint.post("/logout")
+def log_out() -> ResponseReturnValue:
+    auth.end_session()
+    return redirect(url_for("shop.catalogue_page"), code=303)
+
+
+def _day(raw: str | None) -> datetime:
+    """The window start: midnight UTC of the asked day (default: the start of today)."""
+    if not raw:
+        return datetime.combine(utc_now().date(), time(), UTC)
+    try:
+        return datetime.combine(datetime.strptime(raw, "%Y-%m-%d").date(), time(), UTC)
+    except ValueError:
+        raise InvalidInput("day must look like 2026-01-31", "day") from None
+
+
+def gantt_svg(session: Session, run: PlanRun | None, win: gantt.Window, interactive: str) -> str:
+    bars, machines = schedule_bars(session, run)
+    frozen = run.frozen_until if run else None
+    return gantt.svg(bars, machines, win, frozen, utc_now(), interactive=interactive)
+
+
+def schedule_bars(session: Session, run: PlanRun | None) -> tuple[list[gantt.Bar], list[str]]:
+    from c2m.planning import factory_of
+
+    settings = current_app.extensions["c2m.settings"]
+    machines: set[str] = set()
+    try:
+        machines.update(factory_of(settings.products_dir).machines)
+    except OSError:
+        pass
+    if run is None:
+        return [], sorted(machines)
+    rows = session.execute(
+        select(PlannedOperation, Order.number)
+        .join(OrderLine, OrderLine.id == PlannedOperation.order_line_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(PlannedOperation.plan_run_id == run.id)
+    ).all()
+    bars = [gantt.Bar(op.id, op.machine, op.start, op.end, number, op.operation_id, op.fixed)
+            for op, number in rows]
+    machines.update(bar.machine for bar in bars)
+    return bars, sorted(machines)
+
+
+@blueprint.get("/planning")
+@planner_only
+def schedule_page() -> ResponseReturnValue:
+    zoom = request.args.get("zoom", "day")
+    if zoom not in gantt.ZOOMS:
+        raise InvalidInput(f"zoom must be one of {', '.join(gantt.ZOOMS)}", "zoom")
+    start = _day(request.args.get("day"))
+    with unit_of_work(session_factory()) as session:
+        run = planning.current_run(session)
+        win = gantt.window(start, zoom)
+        context = _board(session, run)
+        svg = gantt_svg(session, run, win, url_for("planning.operation_detail", op_id=0)[:-1])
+        return render_template("planning/schedule.html", svg=svg, zoom=zoom, day=start,
+                               prev_day=start - gantt.ZOOMS[zoom], next_day=start + gantt.ZOOMS[zoom],
+                               run=run, **context)
+
+
+def _board(session: Session, run: PlanRun | None) -> dict[str, Any]:
+    return {
+        "orders": session.scalars(select(Order).order_by(Order.id.desc()).limit(100)).all(),
+        "runs": session.scalars(select(PlanRun).order_by(PlanRun.id.desc()).limit(8)).all(),
+        "work_orders": session.scalars(
+            select(WorkOrder).order_by(WorkOrder.id.desc()).limit(100)).all(),
+        "dead": session.scalars(select(OutboxMessage).filter_by(status=OutboxStatus.DEAD)
+                                .order_by(OutboxMessage.created_at)).all(),
+        "moves": (run.moves or {}).get("moved", []) if run else [],
+        "kpis": run.kpis if run else {},
+    }
+
+
+@blueprint.get("/planning/operations/<int:op_id>")
+@planner_only
+def operation_detail(op_id: int) -> ResponseReturnValue:
+    with unit_of_work(session_factory()) as session:
+        op = session.get(PlannedOperation, op_id)
+        if op is None:
+            raise NotFound(f"no planned operation {op_id}")
+        line = session.get_one(OrderLine, op.order_line_id)
+        run = session.get_one(PlanRun, op.plan_run_id)
+        moved = [m for m in (run.moves or {}).get("moved", [])
+                 if m["operation"] == op.operation_key]
+        routing_op = next((o for o in line.routing["routing"]["operations"]
+                           if o["id"] == op.operation_id), None)
+        return render_template("planning/_operation.html", op=op, line=line, run=run,
+                               moved=moved, routing_op=routing_op)
+
+
+@blueprint.post("/planning/runs")
+@planner_only
+def request_run() -> ResponseReturnValue:
+    kind = request.form.get("kind", "insert")
+    if kind not in {"insert", "replan"}:
+        raise InvalidInput("kind must be 'insert' or 'replan'", "kind")
+    with unit_of_work(session_factory()) as session:
+        run_id = planning.request_plan(session, kind).id
+    enqueue_plan(run_id)
+    if request.headers.get("HX-Request"):
+        return run_status(run_id)
+    return redirect(url_for("planning.schedule_page"), code=303)
+
+
+@blueprint.get("/planning/runs/<int:run_id>/status")
+@planner_only
+def run_status(run_id: int) -> ResponseReturnValue:
+    with unit_of_work(session_factory()) as session:
+        run = session.get(PlanRun, run_id)
+        if run is None:
+            raise NotFound(f"no plan run {run_id}")
+        return render_template("planning/_run_status.html", run=run, now=utc_now())
+
+
+@blueprint.post("/planning/runs/<int:run_id>/release")
+@planner_only
+def release_run(run_id: int) -> ResponseReturnValue:
+    """Approve: work orders and outbox rows in one transaction, then hand them to workers."""
+    settings = current_app.extensions["c2m.settings"]
+    with unit_of_work(session_factory()) as session:
+        work_orders = release.release(session, run_id, PayloadFormat(settings.mes_format))
+        message_ids = release.pending_messages(session, work_orders)
+    for message_id in message_ids:
+        enqueue_delivery(message_id)
+    return redirect(url_for("planning.schedule_page", released=len(work_orders)), code=303)
+
+
+@blueprint.post("/planning/dead-letters/<message_id>/replay")
+@planner_only
+def replay(message_id: str) -> ResponseReturnValue:
+    with unit_of_work(session_factory()) as session:
+        dispatch.replay(session, message_id)
+    enqueue_delivery(message_id)
+    return redirect(url_for("planning.schedule_page", replayed=message_id), code=303)
+
+
+@blueprint.get("/planning/gantt.pdf")
+@planner_only
+def gantt_pdf() -> ResponseReturnValue:
+    zoom = request.args.get("zoom", "day")
+    if zoom not in ("shift", "day"):
+        raise InvalidInput("the printed schedule covers a shift or a day", "zoom")
+    start = _day(request.args.get("day")) + timedelta(hours=int(request.args.get("hour", 0)))
+    with unit_of_work(session_factory()) as session:
+        run = planning.current_run(session)
+        svg = gantt_svg(session, run, gantt.window(start, zoom), interactive="")
+    pdf = documents.gantt_pdf(svg, start, zoom, run)
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="plan-{start:%Y-%m-%d}.pdf"'})
+
+
+@blueprint.get("/planning/work-orders/<int:work_order_id>/traveler.pdf")
+@planner_only
+def traveler_pdf(work_order_id: int) -> ResponseReturnValue:
+    with unit_of_work(session_factory()) as session:
+        pdf, number = documents.traveler_pdf(session, work_order_id)
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{number}-traveler.pdf"'})
