@@ -10,8 +10,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from configurator.bddbuild import Function
-from configurator.compiler import CompiledModel
 from configurator.blocks import BlockLayout
+from configurator.compiler import CompiledModel
 from configurator.encoding import Variable
 
 Assignment = Mapping[str, object]

@@ -39,8 +39,9 @@ class SatEngine:
         for cid, function in constraints.items():
             self.selectors[cid] = self._fresh()
             self._encode(function, self.selectors[cid])
-        self.solver = Solver(name="mc", bootstrap_with=self.clauses)
+        self.solver = Solver(name="g4", bootstrap_with=self.clauses)
         self._dead: set[tuple[int, int]] = set()
+        self._root_dead: set[tuple[int, int]] | None = None
 
     def _fresh(self) -> int:
         self._next += 1
@@ -109,7 +110,10 @@ class SatEngine:
         wanted = [v for v in self.encoding.variables
                   if v.name not in assignment and (names is None or v.name in set(names))]
         base = self.assumptions(assignment)
-        unseen = {(v.index, code) for v in wanted for code in range(len(v.values))}
+        if assignment and self._root_dead is None:
+            self.domains({})  # values dead with no choice stay dead under any choices
+        never = self._root_dead or set()
+        unseen = {(v.index, code) for v in wanted for code in range(len(v.values))} - never
         if not self.solver.solve(assumptions=base):
             return {v.name: () for v in wanted}
         self._witness(unseen)
@@ -126,7 +130,9 @@ class SatEngine:
             else:
                 unseen.discard((index, code))
                 self._dead.add((index, code))
-        dead, self._dead = self._dead, set()
+        dead, self._dead = self._dead | never, set()
+        if not assignment and names is None:
+            self._root_dead = dead
         return {v.name: tuple(x for c, x in enumerate(v.values) if (v.index, c) not in dead)
                 for v in wanted}
 

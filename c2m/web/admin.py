@@ -60,8 +60,11 @@ def _save(files: list[FileStorage], folder: Path) -> None:
     for upload in files:
         name = PurePosixPath(upload.filename or "").name
         if name not in PRODUCT_FILES:
-            raise InvalidInput(f"{upload.filename}: unexpected file; a product folder holds "
-                               f"{', '.join(PRODUCT_FILES)}", "files")
+            raise InvalidInput(
+                f"{upload.filename}: unexpected file; a product folder holds "
+                f"{', '.join(PRODUCT_FILES)}",
+                "files",
+            )
         data = upload.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:
             raise InvalidInput(f"{name}: larger than {MAX_FILE_BYTES} bytes", name)
@@ -127,8 +130,12 @@ def revoke_client(name: str) -> ResponseReturnValue:
 def create_user() -> ResponseReturnValue:
     try:
         with unit_of_work(session_factory()) as session:
-            auth.create_user(session, request.form.get("username", "").strip(),
-                             request.form.get("password", ""), request.form.get("role", ""))
+            auth.create_user(
+                session,
+                request.form.get("username", "").strip(),
+                request.form.get("password", ""),
+                request.form.get("role", ""),
+            )
     except C2mError as error:
         return _page(error.http_status, user_error=str(error))
     return redirect(url_for("admin.admin_page"), code=303)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from c2m.errors import InvalidInput
@@ -132,15 +131,23 @@ def cheapest_completion(configurator: Configurator, choices: Choices) -> Choices
     if not configurator.engine.consistent(values):
         return None
     while True:
-        domains = pricing._domains(values)
+        domains = _relevant_domains(configurator, values)
         free = [n for n in pricing.relevant if n not in values and len(domains[n]) > 1]
         if not free:
             break
         name = min(free, key=lambda n: len(domains[n]))
-        values[name] = min(
-            domains[name], key=lambda v: pricing.bound(pricing._domains({**values, name: v}), 1)
-        )
+        values[name] = min(domains[name], key=lambda v: pricing.bound(
+            _relevant_domains(configurator, {**values, name: v}), 1))
     return configurator.complete(values, "defaults")
+
+
+def _relevant_domains(configurator: Configurator, values: Choices
+                      ) -> dict[str, tuple[object, ...]]:
+    relevant = configurator.pricing.relevant
+    free = [n for n in relevant if n not in values]
+    domains = configurator.engine.domains(values, free) if free else {}
+    domains.update({n: (values[n],) for n in relevant if n in values})
+    return domains
 
 
 @dataclass(frozen=True)
@@ -157,7 +164,3 @@ def quote(configurator: Configurator, state: ConfigurationState) -> tuple[Choice
     if values is None:
         return None
     return values, Quote(price_breakdown(configurator.model, values), state.complete)
-
-
-def total(breakdown: PriceBreakdown) -> Decimal:
-    return breakdown.total

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from c2m.errors import C2mError
@@ -17,7 +19,7 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def _respond(status: int, title: str, detail: str, extra: dict[str, object]) -> ResponseReturnValue:
+def _respond(status: int, title: str, detail: str, extra: dict[str, object]) -> tuple[Any, int]:
     if _wants_json():
         return jsonify({"error": title, "detail": detail, **extra}), status
     return render_template("error.html", status=status, title=title, detail=detail), status
@@ -31,6 +33,15 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:
         return _respond(error.code or 500, error.name, error.description or "", {})
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError) -> ResponseReturnValue:
+        # Nothing was committed; callers (the MES above all) retry after a pause.
+        log.warning("database unavailable", extra={"path": request.path, "error": str(error.orig)})
+        body, status = _respond(
+            503, "Service Unavailable", "The database is unavailable; retry.", {}
+        )
+        return body, status, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> ResponseReturnValue:

@@ -35,8 +35,9 @@ def log_in() -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("planning/login.html", failed=False)
     with unit_of_work(session_factory()) as db:
-        user = auth.authenticate(db, request.form.get("username", ""),
-                                 request.form.get("password", ""))
+        user = auth.authenticate(
+            db, request.form.get("username", ""), request.form.get("password", "")
+        )
         if user is None:
             return render_template("planning/login.html", failed=True), 401
         auth.start_session(user)
@@ -83,8 +84,10 @@ def schedule_bars(session: Session, run: PlanRun | None) -> tuple[list[gantt.Bar
         .join(Order, Order.id == OrderLine.order_id)
         .where(PlannedOperation.plan_run_id == run.id)
     ).all()
-    bars = [gantt.Bar(op.id, op.machine, op.start, op.end, number, op.operation_id, op.fixed)
-            for op, number in rows]
+    bars = [
+        gantt.Bar(op.id, op.machine, op.start, op.end, number, op.operation_id, op.fixed)
+        for op, number in rows
+    ]
     machines.update(bar.machine for bar in bars)
     return bars, sorted(machines)
 
@@ -101,9 +104,16 @@ def schedule_page() -> ResponseReturnValue:
         win = gantt.window(start, zoom)
         context = _board(session, run)
         svg = gantt_svg(session, run, win, url_for("planning.operation_detail", op_id=0)[:-1])
-        return render_template("planning/schedule.html", svg=svg, zoom=zoom, day=start,
-                               prev_day=start - gantt.ZOOMS[zoom], next_day=start + gantt.ZOOMS[zoom],
-                               run=run, **context)
+        return render_template(
+            "planning/schedule.html",
+            svg=svg,
+            zoom=zoom,
+            day=start,
+            prev_day=start - gantt.ZOOMS[zoom],
+            next_day=start + gantt.ZOOMS[zoom],
+            run=run,
+            **context,
+        )
 
 
 def _board(session: Session, run: PlanRun | None) -> dict[str, Any]:
@@ -111,9 +121,13 @@ def _board(session: Session, run: PlanRun | None) -> dict[str, Any]:
         "orders": session.scalars(select(Order).order_by(Order.id.desc()).limit(100)).all(),
         "runs": session.scalars(select(PlanRun).order_by(PlanRun.id.desc()).limit(8)).all(),
         "work_orders": session.scalars(
-            select(WorkOrder).order_by(WorkOrder.id.desc()).limit(100)).all(),
-        "dead": session.scalars(select(OutboxMessage).filter_by(status=OutboxStatus.DEAD)
-                                .order_by(OutboxMessage.created_at)).all(),
+            select(WorkOrder).order_by(WorkOrder.id.desc()).limit(100)
+        ).all(),
+        "dead": session.scalars(
+            select(OutboxMessage)
+            .filter_by(status=OutboxStatus.DEAD)
+            .order_by(OutboxMessage.created_at)
+        ).all(),
         "moves": (run.moves or {}).get("moved", []) if run else [],
         "kpis": run.kpis if run else {},
     }
@@ -128,12 +142,20 @@ def operation_detail(op_id: int) -> ResponseReturnValue:
             raise NotFound(f"no planned operation {op_id}")
         line = session.get_one(OrderLine, op.order_line_id)
         run = session.get_one(PlanRun, op.plan_run_id)
-        moved = [m for m in (run.moves or {}).get("moved", [])
-                 if m["operation"] == op.operation_key]
-        routing_op = next((o for o in line.routing["routing"]["operations"]
-                           if o["id"] == op.operation_id), None)
-        return render_template("planning/_operation.html", op=op, line=line, run=run,
-                               moved=moved, routing_op=routing_op)
+        moved = [
+            m for m in (run.moves or {}).get("moved", []) if m["operation"] == op.operation_key
+        ]
+        routing_op = next(
+            (o for o in line.routing["routing"]["operations"] if o["id"] == op.operation_id), None
+        )
+        return render_template(
+            "planning/_operation.html",
+            op=op,
+            line=line,
+            run=run,
+            moved=moved,
+            routing_op=routing_op,
+        )
 
 
 @blueprint.post("/planning/runs")
@@ -193,8 +215,11 @@ def gantt_pdf() -> ResponseReturnValue:
         run = planning.current_run(session)
         svg = gantt_svg(session, run, gantt.window(start, zoom), interactive="")
     pdf = documents.gantt_pdf(svg, start, zoom, run)
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="plan-{start:%Y-%m-%d}.pdf"'})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="plan-{start:%Y-%m-%d}.pdf"'},
+    )
 
 
 @blueprint.get("/planning/work-orders/<int:work_order_id>/traveler.pdf")
@@ -202,5 +227,8 @@ def gantt_pdf() -> ResponseReturnValue:
 def traveler_pdf(work_order_id: int) -> ResponseReturnValue:
     with unit_of_work(session_factory()) as session:
         pdf, number = documents.traveler_pdf(session, work_order_id)
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{number}-traveler.pdf"'})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{number}-traveler.pdf"'},
+    )

@@ -1,9 +1,5 @@
 """The engines against brute-force enumeration on small generated models."""
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from configurator.session import Configurator
 from configurator_models import (
     all_valid,
     extending,
@@ -11,6 +7,10 @@ from configurator_models import (
     model_texts,
     price_of,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from configurator.session import Configurator
 
 
 def pick_choices(data: st.DataObject, model, valid) -> dict[str, object]:

@@ -143,3 +143,6 @@ def open_messages(app: Flask) -> list[str]:
 def statuses(app: Flask) -> list[OutboxStatus]:
     with app.extensions["c2m.sessions"]() as session:
         return [row.status for row in session.scalars(select(OutboxMessage))]
+
+
+from tests.mes_faults.servers import private_postgres, private_redis  # noqa: E402, F401

@@ -109,6 +109,12 @@ def test_every_feature_has_a_default_and_the_defaults_form_a_valid_product(
 
 
 @pytest.mark.parametrize("product", PRODUCTS)
+def test_completing_an_empty_configuration_gives_exactly_the_defaults(product: str) -> None:
+    defaults = {f.name: f.default for f in model(product).features}
+    assert configurator(product).complete({}) == defaults
+
+
+@pytest.mark.parametrize("product", PRODUCTS)
 def test_each_recommended_value_is_available_from_the_start(product: str) -> None:
     start = configurator(product).configure({}, explain=False, price=False)
     recommended = [f for f in model(product).features if f.recommended is not None]
