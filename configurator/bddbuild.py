@@ -12,7 +12,8 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Sequence
-from typing import Any
+from decimal import Decimal
+from typing import Any, cast
 
 from configurator.encoding import Encoding, Variable, code_bits
 from configurator.errors import CompileError
@@ -143,17 +144,16 @@ class BddBuilder:
         if not (left == Ref(name) and isinstance(right, Const) and op in _MIRROR):
             return None
         values = self.encoding[name].values
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        bound = right.value
+        if isinstance(bound, bool) or not isinstance(bound, int | Decimal) or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in values):
             return None
-        return self._threshold(self.encoding[name], op, right.value)
+        return self._threshold(self.encoding[name], op, bound)
 
-    def _threshold(self, variable: Variable, op: str, bound: object) -> Function:
-        values = variable.values  # ascending integers
-        if isinstance(bound, bool) or not isinstance(bound, int | float) and not hasattr(
-                bound, "as_integer_ratio"):
-            return self.bdd.false if op != "!=" else self.domain(variable)
-        lo = bisect.bisect_left(values, bound)  # type: ignore[arg-type]
-        hi = bisect.bisect_right(values, bound)  # type: ignore[arg-type]
+    def _threshold(self, variable: Variable, op: str, bound: int | Decimal) -> Function:
+        values = cast(list[int], list(variable.values))  # ascending integers
+        lo = bisect.bisect_left(values, bound)
+        hi = bisect.bisect_right(values, bound)
         last = len(values) - 1
         ranges = {"==": [(lo, hi - 1)], "!=": [(0, lo - 1), (hi, last)], "<": [(0, lo - 1)],
                   "<=": [(0, hi - 1)], ">": [(hi, last)], ">=": [(lo, last)]}[op]

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from configurator.expressions import Cond, Const, Expr, evaluate, features
+from configurator.folding import Attributes
 from configurator.intervals import bounds
 from configurator.model import FeatureType, Label, ProductModel
 
@@ -79,14 +80,15 @@ class PriceSearch:
             rule.amount if rule.when is None else Cond(rule.when, rule.amount, Const(0))
             for rule in model.prices
         ]
-        self.attributes = {f.name: {o.code: dict(o.attributes) for o in f.options}
+        self.attributes: Attributes = {f.name: {o.code: dict(o.attributes) for o in f.options}
                            for f in model.features if f.type is FeatureType.CHOICE}
         self._supports = [sorted(features(term)) for term in self.terms]
         self._bounds_memo: dict[tuple[object, ...], tuple[Decimal, Decimal]] = {}
         in_terms = set().union(*(features(term) for term in self.terms))
         self.relevant = [f.name for f in model.features
                          if f.name in in_terms or any(f.delta(v) for v in f.domain)]
-        self._deltas = {f.name: {v: f.delta(v) for v in f.domain} for f in model.features}
+        self._deltas: dict[str, dict[object, Decimal]] = {
+            f.name: {v: f.delta(v) for v in f.domain} for f in model.features}
         self._priced = [n for n in self.relevant if any(self._deltas[n].values())]
 
     def price_range(self, choices: Mapping[str, object]) -> PriceRange | None:
@@ -122,7 +124,7 @@ class PriceSearch:
         for name in self._priced:
             deltas = self._deltas[name]
             total += (min if sign > 0 else max)(deltas[v] for v in domains[name])
-        for index, term in enumerate(self.terms):
+        for index in range(len(self.terms)):
             total += self._term_bounds(index, domains)[pick]
         return total
 

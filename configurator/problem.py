@@ -52,7 +52,7 @@ def problem_of(model: ProductModel) -> Problem:
             scope = tuple(sorted(features(constraint.formula)))
             specs.append(ConstraintSpec(constraint.id, scope, constraint.message,
                                         formula=constraint.formula))
-    attributes = {
+    attributes: Attributes = {
         f.name: {o.code: dict(o.attributes) for o in f.options}
         for f in model.features if f.type is FeatureType.CHOICE
     }

@@ -137,7 +137,7 @@ class SatEngine:
                 for v in wanted}
 
     def _phases(self, unseen: set[tuple[int, int]]) -> list[int]:
-        phases = []
+        phases: list[int] = []
         for index, code in unseen:
             variable = self.encoding.variables[index]
             phases.extend(self._lit(b, x) for b, x in code_bits(variable, code).items())

@@ -120,7 +120,7 @@ class Configurator:
         if name in choices:
             return FeatureState(name, choices[name], (choices[name],), {}, None)
         available = domains[name]
-        missing = [v for v in self._domain[name] if not _in_domain(v, available)]
+        missing: list[object] = [v for v in self._domain[name] if not _in_domain(v, available)]
         unavailable: dict[object, Explanation | None] = dict.fromkeys(missing)
         if explain:
             for run in _runs(self._root_domain(name), missing, self._is_integer(name)):

@@ -8,9 +8,9 @@ Status-code policy (why, since "4xx" is too coarse):
   harmless.
 - 409 Conflict: retried. Under idempotency keys it means "a request with this key is still being
   processed"; the repeat gets the stored answer once it is done.
-- 401, 403, 404, 405 and 3xx: dead-lettered at once. They say our endpoint or credentials are
-  wrong, not the work order; retrying cannot help and rejecting would bounce a good order back to
-  planning. Fix the configuration, then replay.
+- 401, 403, 404, 405, 3xx and an unusable URL: dead-lettered at once. They say our endpoint or
+  credentials are wrong, not the work order; retrying cannot help and rejecting would bounce a
+  good order back to planning. Fix the configuration, then replay.
 - any other 4xx (400, 422, 410, 413, 415, ...): rejected: the MES refused this work order; the
   work order goes to REJECTED with the MES's reason and is not retried.
 - after `max_attempts` retryable failures: dead-lettered (replayable from the CLI and UI).
@@ -33,6 +33,7 @@ from mes_bridge.model import PayloadFormat
 RETRYABLE_4XX = frozenset({408, 409, 425, 429})
 MISCONFIGURED_4XX = frozenset({401, 403, 404, 405})
 EXCERPT_CHARS = 500
+MISCONFIGURED_PREFIX = "configuration: "
 
 
 class Verdict(enum.StrEnum):
@@ -126,7 +127,7 @@ def decide(
         return Decision(Verdict.DELIVERED, f"HTTP {status}")
     label = f"HTTP {status}" if status is not None else f"transport: {outcome.transport_error}"
     detail = f"{label}: {outcome.response_excerpt}".rstrip(": ")
-    if status is not None and (status < 200 or 300 <= status < 400 or status in MISCONFIGURED_4XX):
+    if _misconfigured(outcome):
         return Decision(Verdict.DEAD_LETTER, f"endpoint misconfigured? {detail}")
     if status is not None and 400 <= status < 500 and status not in RETRYABLE_4XX:
         return Decision(Verdict.REJECTED, detail)
@@ -137,6 +138,13 @@ def decide(
     if waited is not None:
         delay = max(delay, min(waited, policy.max_retry_after))
     return Decision(Verdict.RETRY, detail, delay)
+
+
+def _misconfigured(outcome: DeliveryOutcome) -> bool:
+    status = outcome.status
+    if status is None:
+        return (outcome.transport_error or "").startswith(MISCONFIGURED_PREFIX)
+    return status < 200 or 300 <= status < 400 or status in MISCONFIGURED_4XX
 
 
 def request_headers(
@@ -176,6 +184,13 @@ def push(
         return _failed("read timeout", started)
     except requests.ConnectionError as error:
         return _failed(f"connection: {type(error).__name__}", started)
+    except (
+        requests.exceptions.InvalidURL,
+        requests.exceptions.MissingSchema,
+        requests.exceptions.InvalidSchema,
+        requests.exceptions.InvalidHeader,
+    ) as error:
+        return _failed(f"{MISCONFIGURED_PREFIX}{type(error).__name__}: {error}", started)
     except requests.RequestException as error:
         return _failed(f"{type(error).__name__}: {error}", started)
     return DeliveryOutcome(

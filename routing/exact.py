@@ -20,8 +20,8 @@ from bom.model import BomLine
 from configurator.bddbuild import BddBuilder
 from configurator.compiler import CompiledModel, compile_problem
 from configurator.errors import CompileError, ModelError
-from configurator.expressions import Call, Compare, Cond, Const, Expr, Logic, Ref, Seq, Unary
 from configurator.expressions import Binary as BinaryOp
+from configurator.expressions import Call, Compare, Cond, Expr, Logic, Ref, Seq, Unary, names
 from configurator.problem import problem_of
 from routing.engineer import EngineeringModel
 
@@ -47,7 +47,7 @@ def inline(expr: Expr, lets: Mapping[str, Expr]) -> Expr:
             return Compare(inline(left, lets), ops, tuple(inline(r, lets) for r in rights))
         case Cond(test, body, orelse):
             return Cond(inline(test, lets), inline(body, lets), inline(orelse, lets))
-        case Call(func, args):
+        case Call(_, args):
             return replace(expr, args=tuple(inline(a, lets) for a in args))
         case Seq(items):
             return Seq(tuple(inline(i, lets) for i in items))
@@ -81,8 +81,6 @@ class _Checker:
 
 
 def _names(expr: Expr) -> set[str]:
-    from configurator.expressions import names
-
     return set(names(expr))
 
 

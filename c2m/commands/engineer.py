@@ -135,8 +135,11 @@ def render(data: dict[str, Any]) -> str:
         for c in data["cut_list"]
     ]
     out += ["", "Cost"] + [f"  {k:<20} {v}" for k, v in sorted(data["cost"].items())]
-    routing = data["routing"]
-    out += ["", "Operations (machine: setup + run minutes)"]
+    return "\n".join(out + _routing_lines(data["routing"]))
+
+
+def _routing_lines(routing: dict[str, Any]) -> list[str]:
+    out = ["", "Operations (machine: setup + run minutes)"]
     for op in routing["operations"]:
         alternatives = ", ".join(
             f"{m['machine']} {m['setup_min']}+{m['run_min']}" for m in op["machines"]
@@ -149,7 +152,7 @@ def render(data: dict[str, Any]) -> str:
         f"Lead time: {routing['lead_time_minutes']} min on the fastest machines "
         f"({routing['lead_time_days']} working days)",
     ]
-    return "\n".join(out)
+    return out
 
 
 def _tree(node: dict[str, Any], out: list[str], depth: int) -> None:

@@ -24,3 +24,10 @@ def healthz() -> ResponseReturnValue:
     healthy = all(value == "ok" for value in report.values())
     body = {"status": "ok" if healthy else "degraded", **report}
     return jsonify(body), 200 if healthy else 503
+
+
+@blueprint.get("/api/openapi.json")
+def openapi() -> ResponseReturnValue:
+    from c2m.openapi import document
+
+    return jsonify(document())

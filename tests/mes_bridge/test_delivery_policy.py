@@ -99,3 +99,13 @@ def test_an_absurd_retry_after_is_capped_by_the_policy():
 )
 def test_retry_after_parsing(header, seconds):
     assert parse_retry_after(header, NOW) == seconds
+
+
+def test_an_unusable_endpoint_url_is_dead_lettered_without_retries():
+    from mes_bridge.delivery import Endpoint, OutboundMessage, push
+    from mes_bridge.model import PayloadFormat
+
+    message = OutboundMessage("m-1", "WO-1", 1, PayloadFormat.JSON, b"{}")
+    outcome = push(Endpoint("mes.example/work-orders", "whsec_" + "AAAA"), message)
+    assert outcome.status is None
+    assert decide(outcome, 1, POLICY).verdict is Verdict.DEAD_LETTER

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from c2m import planning
 from c2m.models import MesEvent, Order, PlanRun, Unit, WorkOrder
 from tests.flow.conftest import samples_dir
-from tests.web.conftest import named_configuration
+from tests.web.conftest import csrf_of, named_configuration
 
 
 def pdf_text(pdf: bytes, tmp_path: Path) -> str:
@@ -73,7 +73,6 @@ def released(shop: Flask, customer, planner: FlaskClient) -> int:  # type: ignor
         run_id = session.scalars(select(PlanRun.id)).one()
     planning.carry_out(sessions, samples_dir(), run_id)
     html = planner.get("/planning").get_data(as_text=True)
-    from tests.web.conftest import csrf_of
     response = planner.post(f"/planning/runs/{run_id}/release", data={"csrf_token": csrf_of(html)})
     assert response.status_code == 303, response.get_data(as_text=True)
     with sessions() as session:
@@ -104,8 +103,7 @@ def test_the_traveler_pdf_lists_operations_cut_list_and_bom(shop: Flask, release
 
 def test_the_day_gantt_pdf_shows_the_schedule(shop: Flask, released: int, planner: FlaskClient, tmp_path) -> None:  # type: ignore[no-untyped-def]
     with shop.extensions["c2m.sessions"]() as session:
-        run = session.scalars(select(PlanRun)).one()
-        day = min(op.start for op in [run]) if False else run.origin
+        day = session.scalars(select(PlanRun)).one().origin
     response = planner.get(f"/planning/gantt.pdf?day={day:%Y-%m-%d}")
     assert response.status_code == 200
     assert f"Schedule {day:%Y-%m-%d}" in pdf_text(response.data, tmp_path)
