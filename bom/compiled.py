@@ -54,12 +54,29 @@ def compile_expr(expr: Expr) -> Compiled:
         case Unary(op, operand):
             return _unary(op, compile_expr(operand))
         case Binary(op, left, right):
-            a, c = compile_expr(left), compile_expr(right)
-            return lambda env: arithmetic(op, a(env), c(env))
+            return _binary(op, compile_expr(left), compile_expr(right))
         case Call(func, args):
             parts = [compile_expr(a) for a in args]
             return lambda env: call(func, [p(env) for p in parts])
     return lambda env: evaluate(expr, env)
+
+
+_EXACT = {int, Decimal}  # exact types only: bool is an int subclass and must take the checks
+_FAST = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}
+
+
+def _binary(op: str, left: Compiled, right: Compiled) -> Compiled:
+    fast = _FAST.get(op)
+    if fast is None:  # division and modulo normalise and report division by zero
+        return lambda env: arithmetic(op, left(env), right(env))
+
+    def apply(env: Env) -> object:
+        a, b = left(env), right(env)
+        if type(a) in _EXACT and type(b) in _EXACT:
+            return fast(a, b)
+        return arithmetic(op, a, b)
+
+    return apply
 
 
 def _ref(key: str) -> Compiled:

@@ -23,9 +23,18 @@ class Formula:
     owner: str  # e.g. "line 'side_panel'" or "operation 'cut'"
     run: Compiled = field(compare=False, repr=False, default=None)  # type: ignore[assignment]
 
+    constant: Decimal | None = field(compare=False, repr=False, default=None)
+
     def __post_init__(self) -> None:
         if self.run is None:
             object.__setattr__(self, "run", compile_expr(self.expr))
+        if not names(self.expr):  # a constant number is evaluated once, here
+            try:
+                value = self.run({})
+            except ExpressionError:
+                return
+            if isinstance(value, int | Decimal) and not isinstance(value, bool):
+                object.__setattr__(self, "constant", Decimal(value))
 
     def names(self) -> frozenset[str]:
         return names(self.expr)
@@ -40,6 +49,8 @@ class Formula:
             raise self.fail(f"{error.message} in {self.text!r}") from None
 
     def number(self, env: Mapping[str, object]) -> Decimal:
+        if self.constant is not None:
+            return self.constant
         result = self.value(env)
         if isinstance(result, bool) or not isinstance(result, int | Decimal):
             raise self.fail(f"{self.text!r} must give a number, gave {result!r}")

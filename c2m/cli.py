@@ -13,6 +13,8 @@ COMMAND_MODULES = (
     "c2m.commands.engineer",
     "c2m.commands.plan",
     "c2m.commands.mes",
+    "c2m.commands.outbox",
+    "c2m.commands.bench_app",
 )
 
 

@@ -6,6 +6,7 @@ depend on the order the choices were made in and retracting a choice is just ask
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -27,6 +28,9 @@ class BddEngine:
         self._levels = len(self.bdd.vars)
         self._layout = BlockLayout(self.bdd, self.encoding)
         self._mask_cache: tuple[int, list[int]] | None = None
+        self._count_memo: dict[int, tuple[Function, int]] = {}
+        # Both passes recurse once per level of the diagram.
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), 4 * self._levels + 1000))
 
     def restrict(self, assignment: Assignment) -> Function:
         if not assignment:
@@ -72,7 +76,7 @@ class BddEngine:
         """Exact number of complete valid configurations extending ``assignment``."""
         restricted = self.restrict(assignment)
         fixed = sum(self.encoding[name].width for name in assignment)
-        return count_models(restricted, self._levels) >> fixed
+        return count_models(restricted, self._levels, self._count_memo) >> fixed
 
     def witness(self, assignment: Assignment) -> dict[str, object] | None:
         restricted = self.restrict(assignment)
@@ -86,19 +90,29 @@ class BddEngine:
         return self.bdd.let(self.encoding.bits_of(name, value), restricted)
 
 
-def count_models(u: Function, levels: int) -> int:
-    """Models of ``u`` over all ``levels`` variables, as an exact integer (CUDD's is a float)."""
-    memo: dict[int, int] = {}
+def count_models(u: Function, levels: int,
+                 memo: dict[int, tuple[Function, int]] | None = None) -> int:
+    """Models of ``u`` over all ``levels`` variables, as an exact integer (CUDD's is a float).
+
+    The memo outlives the call (restricted diagrams share their lower nodes with the root);
+    it keeps each Function so that its node stays alive and its id is never reused. Counts
+    below a node depend only on the node, and levels are fixed once compiled."""
+    if memo is None:
+        memo = {}
+    if len(memo) > 2_000_000:
+        memo.clear()
 
     def below(node: Function) -> int:  # models over the variables at and below node's level
         if node.var is None:
             return 1 if node == node.bdd.true else 0
         key = int(node)
-        if key not in memo:
+        found = memo.get(key)
+        if found is None:
             low, high = (node.low, node.high) if not node.negated else (~node.low, ~node.high)
-            memo[key] = sum(below(child) << (_level(child, levels) - node.level - 1)
-                            for child in (low, high))
-        return memo[key]
+            found = (node, sum(below(child) << (_level(child, levels) - node.level - 1)
+                               for child in (low, high)))
+            memo[key] = found
+        return found[1]
 
     return below(u) << _level(u, levels)
 

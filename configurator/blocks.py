@@ -38,6 +38,14 @@ class BlockLayout:
             self.last_level_of_rank[rank] = level
         self._check_contiguous()
         self._expansions: dict[tuple[int, int, int], int] = {}
+        self._memo: dict[int, tuple[Function, int]] = {}
+        self._slot_full = [(1 << self.size_of_var[var]) - 1 for var in self.var_of_rank]
+        self._offset = [0]
+        for full in self._slot_full:  # each block's slot is as wide as its domain
+            self._offset.append(self._offset[-1] + full.bit_length())
+        self._prefix_full = [0]
+        for rank, full in enumerate(self._slot_full):
+            self._prefix_full.append(self._prefix_full[-1] | (full << self._offset[rank]))
 
     def _check_contiguous(self) -> None:
         for level in range(1, self.levels):
@@ -51,26 +59,41 @@ class BlockLayout:
     def valid_codes(self, root: Function) -> list[int]:
         """Per variable index, a bit mask of the value codes that extend to a model."""
         masks = [0] * len(self.var_of_rank)
-        skipped = [0] * (len(self.var_of_rank) + 1)
-        false = self.bdd.false
-        if root == false:
+        if root == self.bdd.false:
             return masks
-        skipped[0] += 1
-        skipped[self._rank(root)] -= 1
-        stack, seen = ([root] if root.var is not None else []), {int(root)}
-        while stack:
-            self._block(stack.pop(), masks, skipped, stack, seen)
-        running = 0
+        packed = self._below(root) | self._full_between(0, self._rank(root))
         for rank, var in enumerate(self.var_of_rank):
-            running += skipped[rank]
-            if running > 0:
-                masks[var] = (1 << self.size_of_var[var]) - 1
+            masks[var] = (packed >> self._offset[rank]) & self._slot_full[rank]
         return masks
 
-    def _block(self, entry: Function, masks: list[int], skipped: list[int],
-               stack: list[Function], seen: set[int]) -> None:
+    def _full_between(self, first: int, end: int) -> int:
+        """All codes of the blocks ranked first..end-1 (jumped over, so unconstrained)."""
+        if first >= end:
+            return 0
+        return self._prefix_full[end] & ~self._prefix_full[first]
+
+    def _below(self, entry: Function) -> int:
+        """Packed masks (one slot per block) of what paths from ``entry`` to 1 allow.
+
+        Memoised per node across calls: restricted diagrams share their lower parts with the
+        compiled root, so later clicks mostly hit the memo (the Function is kept so that its
+        node stays alive and its id is never reused)."""
+        if entry.var is None:
+            return 0
+        key = int(entry)
+        found = self._memo.get(key)
+        if found is not None:
+            return found[1]
+        packed = self._explore(entry)
+        if len(self._memo) > 2_000_000:
+            self._memo.clear()
+        self._memo[key] = (entry, packed)
+        return packed
+
+    def _explore(self, entry: Function) -> int:
         rank = self.rank_of_level[entry.level]
-        last, var, false = self.last_level_of_rank[rank], self.var_of_rank[rank], self.bdd.false
+        last, false = self.last_level_of_rank[rank], self.bdd.false
+        own, packed = 0, 0
         inner = [(entry, 0, 0)]
         while inner:
             node, value, known = inner.pop()
@@ -82,13 +105,9 @@ class BlockLayout:
                 if child.var is not None and child.level <= last:
                     inner.append((child, value | bit, known | weight))
                     continue
-                masks[var] |= self._expand(value | bit, known | weight, rank)
-                child_rank = self._rank(child)
-                skipped[rank + 1] += 1
-                skipped[child_rank] -= 1
-                if child.var is not None and int(child) not in seen:
-                    seen.add(int(child))
-                    stack.append(child)
+                own |= self._expand(value | bit, known | weight, rank)
+                packed |= self._full_between(rank + 1, self._rank(child)) | self._below(child)
+        return packed | (own << self._offset[rank])
 
     def _expand(self, value: int, known: int, rank: int) -> int:
         """Mask of all codes that agree with ``value`` on the ``known`` bits."""

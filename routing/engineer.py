@@ -25,7 +25,7 @@ from bom.requirements import (
     requirements,
 )
 from configurator.loading import load_model
-from configurator.model import FeatureType, ProductModel
+from configurator.model import Feature, FeatureType, ProductModel
 from routing.export import routing_dict, rows
 from routing.factory import Factory, load_factory
 from routing.model import SuperRouting, load_routing
@@ -101,9 +101,7 @@ def check_configuration(product: ProductModel, values: Mapping[str, object],
     for feature in product.features:
         if feature.name not in values:
             raise EngineeringError("<choices>", 0, feature.name, "no value chosen")
-        if values[feature.name] not in feature.domain or (
-            feature.type is not FeatureType.BOOLEAN and isinstance(values[feature.name], bool)
-        ):
+        if not _in_domain(feature, values[feature.name]):
             raise EngineeringError("<choices>", 0, feature.name,
                                    f"{values[feature.name]!r} is not a value of this feature")
     unknown = sorted(set(values) - set(product.feature_names))
@@ -116,6 +114,15 @@ def check_configuration(product: ProductModel, values: Mapping[str, object],
         if holds(env) is not True:
             raise EngineeringError("<choices>", 0, rule_id,
                                    f"configuration breaks rule: {message}")
+
+
+def _in_domain(feature: Feature, value: object) -> bool:
+    if feature.type is FeatureType.INTEGER:  # no tuple(range(...)) per order
+        return (type(value) is int and feature.minimum <= value <= feature.maximum
+                and (value - feature.minimum) % feature.step == 0)
+    if feature.type is FeatureType.BOOLEAN:
+        return isinstance(value, bool)
+    return not isinstance(value, bool) and value in feature.domain
 
 
 def engineer(model: EngineeringModel, values: Mapping[str, object],

@@ -9,6 +9,8 @@ from configurator.explain import Explanation
 from configurator.model import Feature, FeatureType, ProductModel
 from configurator.session import ConfigurationState, FeatureState
 
+from c2m.web.i18n import translate
+
 BUTTON_LIMIT = 12  # integer features with more values get a drop-down list
 
 
@@ -40,6 +42,35 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def _value_label(model: ProductModel, name: str, value: object, lang: str) -> str:
+    feature = model.feature(name)
+    return f"{feature.label.get(lang)}: {feature.value_label(value, lang)}"  # type: ignore[arg-type]
+
+
+def reason_text(model: ProductModel, why: Explanation, lang: str) -> str:
+    """The rules' messages and the earlier choices that rule the option out, in words."""
+    rules = "; ".join(rule.message.get(lang) for rule in why.rules)
+    if not why.blocking:
+        return f"{translate('never_available', lang)}: {rules}" if rules else translate(
+            "never_available", lang)
+    chosen = ", ".join(_value_label(model, n, v, lang) for n, v in why.blocking)
+    return f"{rules} ({translate('because_of', lang)} {chosen})"
+
+
+def suggestion_text(model: ProductModel, why: Explanation, lang: str) -> str:
+    if why.repair is None:
+        return ""
+    parts = []
+    for name, value in why.repair.changes:
+        label = model.feature(name).label.get(lang)
+        if value is None:
+            parts.append(translate("undo_choice", lang, feature=label))
+        else:
+            parts.append(translate("change_to", lang, feature=label,
+                                   value=model.feature(name).value_label(value, lang)))  # type: ignore[arg-type]
+    return translate("to_allow", lang, changes=", ".join(parts))
+
+
 def _repair_json(explanation: Explanation) -> str:
     if explanation.repair is None:
         return ""
@@ -47,7 +78,8 @@ def _repair_json(explanation: Explanation) -> str:
     return json.dumps([*changes, [explanation.feature, explanation.value]])
 
 
-def _option(feature: Feature, state: FeatureState, value: object, lang: str) -> OptionView:
+def _option(model: ProductModel, feature: Feature, state: FeatureState, value: object,
+            lang: str) -> OptionView:
     label = feature.value_label(value, lang)  # type: ignore[arg-type]
     pick = json.dumps([feature.name, value])
     if state.chosen is not None:
@@ -62,16 +94,17 @@ def _option(feature: Feature, state: FeatureState, value: object, lang: str) -> 
             _text(value),
             label,
             "unavailable",
-            why.text(lang),
-            why.suggestion(lang) or "",
+            reason_text(model, why, lang),
+            suggestion_text(model, why, lang),
             _repair_json(why),
         )
     status = "forced" if state.forced is not None and value == state.forced else "available"
     return OptionView(pick, _text(value), label, status)
 
 
-def feature_view(feature: Feature, state: FeatureState, lang: str) -> FeatureView:
-    options = tuple(_option(feature, state, v, lang) for v in feature.domain)
+def feature_view(model: ProductModel, state: FeatureState, lang: str) -> FeatureView:
+    feature = model.feature(state.name)
+    options = tuple(_option(model, feature, state, v, lang) for v in feature.domain)
     chosen = feature.value_label(state.chosen, lang) if state.chosen is not None else None  # type: ignore[arg-type]
     forced = feature.value_label(state.forced, lang) if state.forced is not None else None  # type: ignore[arg-type]
     big = feature.type is FeatureType.INTEGER and len(options) > BUTTON_LIMIT
@@ -91,10 +124,11 @@ def feature_view(feature: Feature, state: FeatureState, lang: str) -> FeatureVie
 def panel_features(
     model: ProductModel, state: ConfigurationState, lang: str
 ) -> tuple[FeatureView, ...]:
-    return tuple(feature_view(model.feature(s.name), s, lang) for s in state.features)
+    return tuple(feature_view(model, s, lang) for s in state.features)
 
 
-def conflict_view(state: ConfigurationState, lang: str) -> tuple[str, str, str] | None:
+def conflict_view(model: ProductModel, state: ConfigurationState, lang: str
+                  ) -> tuple[str, str, str] | None:
     """(reason, suggestion, repair JSON) when the choices contradict each other."""
     if state.conflict is None:
         return None
@@ -102,4 +136,4 @@ def conflict_view(state: ConfigurationState, lang: str) -> tuple[str, str, str] 
     repair = ""
     if conflict.repair is not None:
         repair = json.dumps([[n, v] for n, v in conflict.repair.changes])
-    return conflict.text(lang), conflict.suggestion(lang) or "", repair
+    return reason_text(model, conflict, lang), suggestion_text(model, conflict, lang), repair

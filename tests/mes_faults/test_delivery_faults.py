@@ -12,6 +12,7 @@ from c2m.settings import Settings
 from mes_bridge.lifecycle import WorkOrderState
 from tests.conftest import free_port
 from tests.flow.test_order_to_mes import wait_until
+from tests.foundation.test_cli import run_c2m
 from tests.mes_faults.conftest import config_for, drain, statuses
 
 
@@ -94,19 +95,22 @@ def test_a_rejected_work_order_is_not_retried_and_goes_back_to_planning(
     assert simulator.state()["effects"].get(number, 0) == 0
 
 
-def test_a_dead_letter_is_replayed_with_the_same_key(
+def test_a_dead_letter_is_replayed_from_the_command_line_with_the_same_key(
     app: Flask,
     settings: Settings,
     release_orders,
-    start_simulator,  # type: ignore[no-untyped-def]
+    start_simulator,
+    service_env,  # type: ignore[no-untyped-def]
 ) -> None:
     [message_id] = release_orders(1)
     port = free_port()
     config = config_for(f"http://127.0.0.1:{port}", settings)
     drain(app, config)  # nobody listens: retries run out and the message is dead-lettered
     assert statuses(app) == [OutboxStatus.DEAD]
-    with app.extensions["c2m.sessions"].begin() as session:
-        dispatch.replay(session, message_id)
+    listed = run_c2m("outbox", "dead", env=service_env)
+    assert message_id in listed.stdout and "gave up" in listed.stdout
+    replayed = run_c2m("outbox", "replay", message_id, env=service_env)
+    assert replayed.returncode == 0, replayed.stderr
     simulator = start_simulator(port=port)
     drain(app, config)
     assert statuses(app) == [OutboxStatus.DELIVERED]

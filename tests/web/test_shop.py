@@ -47,7 +47,7 @@ def test_a_choice_greys_out_options_with_the_reason_and_a_repair(shop: Flask) ->
     beige = re.search(r'class="option unavailable" data-value="beige".*?</div>', html, re.S)
     assert beige, "beige should be greyed out once leather is chosen"
     assert "not made in the chosen cover material" in beige.group(0)
-    assert "change cover to tech_fabric" in beige.group(0)
+    assert "change Cover material to Tech fabric (polyester microfibre) to allow this" in beige.group(0)
     assert 'name="repair"' in beige.group(0)
 
 
