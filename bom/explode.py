@@ -90,7 +90,7 @@ def explode(bom: Bom, items: ItemMaster, env: Mapping[str, object]) -> ExplodedL
     """The as-configured BOM tree for one unit of the product; `env` already has the lets."""
     root = bom.assemblies[bom.root]
     assert root.item is not None
-    children = tuple(_expand(bom, items, root, Decimal(1), bom.root, 1, (), env))
+    children = tuple(_expand(bom, items, root, Decimal(1), bom.root, 1, (), env, {}))
     cost = q(sum((c.cost for c in children), Decimal(0)), MONEY)
     item = items.items[root.item]
     one = Decimal(1)
@@ -99,10 +99,13 @@ def explode(bom: Bom, items: ItemMaster, env: Mapping[str, object]) -> ExplodedL
 
 
 def _expand(bom: Bom, items: ItemMaster, assembly: Assembly, multiplier: Decimal, path: str,
-            level: int, via: tuple[str, ...], env: Mapping[str, object]) -> list[ExplodedLine]:
+            level: int, via: tuple[str, ...], env: Mapping[str, object],
+            memo: dict[str, bool]) -> list[ExplodedLine]:
+    """`memo` keeps the conditions that read no sub-assembly parameter: they hold or not for
+    the whole order, however often a shared kit is used."""
     result: list[ExplodedLine] = []
     for line in assembly.lines:
-        if line.when is not None and not line.when.truth(env):
+        if line.when is not None and not _selected(line, env, memo):
             continue
         if line.assembly is not None:
             sub = bom.assemblies[line.assembly]
@@ -112,13 +115,23 @@ def _expand(bom: Bom, items: ItemMaster, assembly: Assembly, multiplier: Decimal
                 # The phantom's reference stays in the path, so paths are unique and a phantom
                 # used twice under one parent keeps its lines apart.
                 result.extend(_expand(bom, items, sub, count, f"{path}/{line.id}", level,
-                                      (*via, line.id), inner))
+                                      (*via, line.id), inner, memo))
             else:
                 result.append(_sub_assembly(bom, items, line, sub, count, multiplier, path,
-                                            level, via, inner))
+                                            level, via, inner, memo))
         else:
             result.append(_component(bom, items, line, multiplier, path, level, via, env))
     return result
+
+
+def _selected(line: BomLine, env: Mapping[str, object], memo: dict[str, bool]) -> bool:
+    assert line.when is not None
+    if not line.when_static:
+        return line.when.truth(env)
+    known = memo.get(line.id)
+    if known is None:
+        known = memo[line.id] = line.when.truth(env)
+    return known
 
 
 def _bound(line: BomLine, env: Mapping[str, object]) -> Mapping[str, object]:
@@ -141,9 +154,9 @@ def _count(bom: Bom, line: BomLine, env: Mapping[str, object]) -> Decimal:
 
 def _sub_assembly(bom: Bom, items: ItemMaster, line: BomLine, sub: Assembly, count: Decimal,
                   multiplier: Decimal, path: str, level: int, via: tuple[str, ...],
-                  env: Mapping[str, object]) -> ExplodedLine:
+                  env: Mapping[str, object], memo: dict[str, bool]) -> ExplodedLine:
     here = f"{path}/{line.id}"
-    children = tuple(_expand(bom, items, sub, count, here, level + 1, (), env))
+    children = tuple(_expand(bom, items, sub, count, here, level + 1, (), env, memo))
     assert sub.item is not None
     cost = q(sum((c.cost for c in children), Decimal(0)), MONEY)
     return ExplodedLine(line.id, here, sub.item, items.items[sub.item].name_en, "pcs", level,

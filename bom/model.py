@@ -43,6 +43,7 @@ class BomLine:
     scrap_pct: Decimal
     setup_qty: Decimal  # added once per order, e.g. the first test piece
     bind: tuple[tuple[str, Formula], ...] = ()  # sub-assembly parameters (`with:`)
+    when_static: bool = True  # the condition reads no parameter: one value per order
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,19 @@ def _line(node: Node, items: ItemMaster, names: set[str], params: set[str]) -> B
     line_id = _ident(node, "line")
     owner = f"line '{line_id}'"
     try:
-        return _build_line(node, line_id, owner, items, names | params)
+        line = _build_line(node, line_id, owner, items, names | params)
+    except EngineeringError as error:
+        if error.field and error.field.startswith("line '"):
+            raise
+        raise EngineeringError(error.file, error.line or node.line, owner, error.detail) from None
+    if line.when is not None and line.when.names() & params:
+        line = replace(line, when_static=False)
+    return line
+
+
+def _unused() -> None:
+    try:
+        pass
     except EngineeringError as error:
         if error.field and error.field.startswith("line '"):
             raise

@@ -90,10 +90,21 @@ def traveler_pdf(session: Session, work_order_id: int) -> tuple[bytes, str]:
     ).all()
     names = {op["id"]: op["name"] for op in line.routing["routing"]["operations"]}
     codes = [unit_code(work_order.id, serial) for serial in range(1, line.quantity + 1)]
-    units = [{"code": code, "qr": data_uri(qr_svg(url_for("tracking.unit_page", code=code,
-                                                           _external=True)))}
-             for code in codes]
-    pdf = render_pdf("pdf/traveler.html", work_order=work_order, line=line, order=line.order,
-                     operations=operations, names=names, units=units,
-                     preview=data_uri(line_preview(session, line)))
+    units = [
+        {
+            "code": code,
+            "qr": data_uri(qr_svg(url_for("tracking.unit_page", code=code, _external=True))),
+        }
+        for code in codes
+    ]
+    pdf = render_pdf(
+        "pdf/traveler.html",
+        work_order=work_order,
+        line=line,
+        order=line.order,
+        operations=operations,
+        names=names,
+        units=units,
+        preview=data_uri(line_preview(session, line)),
+    )
     return pdf, work_order.number

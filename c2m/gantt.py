@@ -22,6 +22,7 @@ class Bar:
     order: str  # order number, the colour key
     operation: str
     fixed: bool
+    setup_minutes: int = 0
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,11 @@ def window(start: datetime, zoom: str) -> Window:
 
 
 def _ticks(win: Window) -> list[datetime]:
-    step = timedelta(hours=1) if win.seconds <= 8 * 3600 else (
-        timedelta(hours=3) if win.seconds <= 86400 else timedelta(days=1))
+    step = (
+        timedelta(hours=1)
+        if win.seconds <= 8 * 3600
+        else (timedelta(hours=3) if win.seconds <= 86400 else timedelta(days=1))
+    )
     tick = win.start
     ticks = []
     while tick <= win.end:
@@ -55,8 +59,15 @@ def _ticks(win: Window) -> list[datetime]:
     return ticks
 
 
-def svg(bars: Sequence[Bar], machines: Sequence[str], win: Window, frozen_until: datetime | None,
-        now: datetime | None, width: int = 1200, interactive: str = "") -> str:
+def svg(
+    bars: Sequence[Bar],
+    machines: Sequence[str],
+    win: Window,
+    frozen_until: datetime | None,
+    now: datetime | None,
+    width: int = 1200,
+    interactive: str = "",
+) -> str:
     """`interactive`: URL prefix for htmx detail requests (bars become buttons)."""
     plot_w = width - LABEL_W
     height = AXIS_H + LANE_H * max(1, len(machines)) + 4
@@ -66,29 +77,39 @@ def svg(bars: Sequence[Bar], machines: Sequence[str], win: Window, frozen_until:
         return LABEL_W + max(0.0, min(1.0, fraction)) * plot_w
 
     lane = {machine: i for i, machine in enumerate(machines)}
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-           f'class="gantt" role="img" aria-label="Gantt {win.start:%Y-%m-%d %H:%M}">']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'class="gantt" role="img" aria-label="Gantt {win.start:%Y-%m-%d %H:%M}">'
+    ]
     if frozen_until is not None and frozen_until > win.start:
-        out.append(f'<rect class="frozen" x="{LABEL_W}" y="{AXIS_H}" '
-                   f'width="{x(frozen_until) - LABEL_W:.1f}" height="{height - AXIS_H}" '
-                   'fill="#9aa3b5" fill-opacity=".25"><title>frozen</title></rect>')
+        out.append(
+            f'<rect class="frozen" x="{LABEL_W}" y="{AXIS_H}" '
+            f'width="{x(frozen_until) - LABEL_W:.1f}" height="{height - AXIS_H}" '
+            'fill="#9aa3b5" fill-opacity=".25"><title>frozen</title></rect>'
+        )
     for i, machine in enumerate(machines):
         y = AXIS_H + i * LANE_H
-        out.append(f'<text x="4" y="{y + 17}" font-size="12">{escape(machine)}</text>'
-                   f'<line x1="0" x2="{width}" y1="{y + LANE_H}" y2="{y + LANE_H}" '
-                   'stroke="#d9dee7"/>')
+        out.append(
+            f'<text x="4" y="{y + 17}" font-size="12">{escape(machine)}</text>'
+            f'<line x1="0" x2="{width}" y1="{y + LANE_H}" y2="{y + LANE_H}" '
+            'stroke="#d9dee7"/>'
+        )
     for tick in _ticks(win):
         tx = x(tick)
-        out.append(f'<line x1="{tx:.1f}" x2="{tx:.1f}" y1="{AXIS_H - 4}" y2="{height}" '
-                   f'stroke="#eef0f4"/><text x="{tx + 2:.1f}" y="14" font-size="10" '
-                   f'fill="#5b6475">{tick:%m-%d %H:%M}</text>')
+        out.append(
+            f'<line x1="{tx:.1f}" x2="{tx:.1f}" y1="{AXIS_H - 4}" y2="{height}" '
+            f'stroke="#eef0f4"/><text x="{tx + 2:.1f}" y="14" font-size="10" '
+            f'fill="#5b6475">{tick:%m-%d %H:%M}</text>'
+        )
     for bar in bars:
         if bar.end <= win.start or bar.start >= win.end or bar.machine not in lane:
             continue
         out.append(_bar(bar, x, AXIS_H + lane[bar.machine] * LANE_H, interactive))
     if now is not None and win.start <= now <= win.end:
-        out.append(f'<line class="now" x1="{x(now):.1f}" x2="{x(now):.1f}" y1="{AXIS_H - 6}" '
-                   f'y2="{height}" stroke="#c0392b" stroke-width="2"><title>now</title></line>')
+        out.append(
+            f'<line class="now" x1="{x(now):.1f}" x2="{x(now):.1f}" y1="{AXIS_H - 6}" '
+            f'y2="{height}" stroke="#c0392b" stroke-width="2"><title>now</title></line>'
+        )
     out.append("</svg>")
     return "".join(out)
 
@@ -97,12 +118,23 @@ def _bar(bar: Bar, x: object, y: int, interactive: str) -> str:
     x0, x1 = x(bar.start), x(bar.end)  # type: ignore[operator]
     title = f"{bar.order} · {bar.operation} · {bar.start:%H:%M}–{bar.end:%H:%M}"
     stroke = ' stroke="#1d2330" stroke-width="1.5"' if bar.fixed else ""
-    rect = (f'<rect x="{x0:.1f}" y="{y + 3}" width="{max(1.5, x1 - x0):.1f}" '
-            f'height="{LANE_H - 6}" rx="2" fill="{colour(bar.order)}"{stroke}>'
-            f"<title>{escape(title)}</title></rect>")
+    rect = (
+        f'<rect x="{x0:.1f}" y="{y + 3}" width="{max(1.5, x1 - x0):.1f}" '
+        f'height="{LANE_H - 6}" rx="2" fill="{colour(bar.order)}"{stroke}>'
+        f"<title>{escape(title)}</title></rect>"
+    )
+    if bar.setup_minutes:
+        setup_end = x(min(bar.end, bar.start + timedelta(minutes=bar.setup_minutes)))  # type: ignore[operator]
+        rect += (
+            f'<rect class="setup" x="{x0:.1f}" y="{y + 3}" width="{max(1.0, setup_end - x0):.1f}" '
+            f'height="{LANE_H - 6}" fill="#1d2330" fill-opacity=".35"><title>setup '
+            f"{bar.setup_minutes} min</title></rect>"
+        )
     if not interactive:
         return rect
-    return (f'<g class="op" data-order="{escape(bar.order)}" tabindex="0" role="button" '
-            f'aria-label="{escape(title)}" hx-get="{interactive}{bar.id}" '
-            'hx-target="#op-detail" hx-trigger="click, keyup[key==\'Enter\']">'
-            f"{rect}</g>")
+    return (
+        f'<g class="op" data-order="{escape(bar.order)}" tabindex="0" role="button" '
+        f'aria-label="{escape(title)}" hx-get="{interactive}{bar.id}" '
+        'hx-target="#op-detail" hx-trigger="click, keyup[key==\'Enter\']">'
+        f"{rect}</g>"
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -24,6 +25,7 @@ from mes_bridge.model import Event, OperationActual
 
 log = logging.getLogger(__name__)
 REPLAN_ON = {EventKind.ABORTED, EventKind.INTERRUPTED}
+LATE_AFTER = timedelta(minutes=30)  # drift that moves the plan; less is absorbed by slack
 
 
 @dataclass(frozen=True)
@@ -85,11 +87,11 @@ def _apply(session: Session, work_order: WorkOrder, progress: Progress, event: E
     line = session.get_one(OrderLine, work_order.order_line_id)
     if changed:
         _mirror_order(line, progress.state)
-    _record_actuals(session, line, event.operations)
+    late = _record_actuals(session, line, event.operations)
     if changed and progress.state is WorkOrderState.COMPLETED:
         _create_units(session, work_order)
-    if changed and event.kind in REPLAN_ON:
-        planning.request_plan(session, "replan")
+    if late or (changed and event.kind in REPLAN_ON):
+        planning.request_replan_once(session)
 
 
 def _mirror_order(line: OrderLine, state: WorkOrderState) -> None:
@@ -102,11 +104,13 @@ def _mirror_order(line: OrderLine, state: WorkOrderState) -> None:
 
 def _record_actuals(
     session: Session, line: OrderLine, actuals: tuple[OperationActual, ...]
-) -> None:
-    """Running work becomes fixed in the plan at its actual times; finished work too."""
+) -> bool:
+    """Running work becomes fixed in the plan at its actual times; finished work too.
+    Returns whether any operation runs late enough that the plan behind it should follow."""
     run = planning.current_run(session)
     if run is None:
-        return
+        return False
+    late = False
     for actual in actuals:
         row = session.scalar(
             select(PlannedOperation).filter_by(
@@ -115,6 +119,7 @@ def _record_actuals(
         )
         if row is None:
             continue
+        late |= _is_late(row, actual)
         row.fixed = True
         if actual.machine_id:
             row.machine = actual.machine_id
@@ -124,6 +129,13 @@ def _record_actuals(
             row.end = actual.actual_end or max(row.end, actual.actual_start + duration)
         elif actual.actual_end:
             row.end = actual.actual_end
+    return late
+
+
+def _is_late(row: PlannedOperation, actual: OperationActual) -> bool:
+    started_late = actual.actual_start is not None and actual.actual_start > row.start + LATE_AFTER
+    ended_late = actual.actual_end is not None and actual.actual_end > row.end + LATE_AFTER
+    return started_late or ended_late
 
 
 def unit_code(work_order_id: int, serial: int) -> str:

@@ -106,6 +106,13 @@ def _planner_orders(lines: list[OrderLine], origin: datetime) -> tuple[data.Orde
     )
 
 
+def request_replan_once(session: Session) -> None:
+    """Shop-floor news asks for a re-plan; one waiting re-plan serves all news so far."""
+    waiting = select(PlanRun.id).filter_by(kind="replan", status=PlanRunStatus.QUEUED)
+    if session.scalar(waiting.limit(1)) is None:
+        request_plan(session, "replan")
+
+
 def request_plan(session: Session, kind: str) -> PlanRun:
     """A queued plan run the worker will carry out; the web shows its progress."""
     now = utc_now()

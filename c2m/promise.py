@@ -15,15 +15,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from c2m import planning, products
 from c2m import planning_data as data
-from c2m.models import Order, utc_now
+from c2m.models import Order, OrderLine, ProductModelRecord, utc_now
 from planner import api as planner_api
-from planner.model import PlanningError, Problem
-from routing.engineer import engineer
+from planner.model import Operation, PlanningError, Problem
+from planner.model import Order as PlannerOrder
+from routing.engineer import EngineeredOrder, engineer
 from routing.export import planner_operations
+from routing.factory import Factory
 
 PLANNER_LIMIT_OPERATIONS = 400  # above this, insertion per click would be too slow
 HYPOTHETICAL_LINE = 0  # line ids start at 1, so 0 never collides with a real line
@@ -73,16 +76,17 @@ def _working_days(days: Decimal) -> timedelta:
 
 
 def _from_planner(
-    session: Session, record: object, engineered: object, now: datetime, lead_days: Decimal
+    session: Session,
+    record: ProductModelRecord,
+    engineered: EngineeredOrder,
+    now: datetime,
+    lead_days: Decimal,
 ) -> DeliveryPromise | None:
-    from c2m.planning import factory_of
-
     live = planning.live_schedule(session, now)
-    if live.run is None or len(live.stored) > PLANNER_LIMIT_OPERATIONS:
+    if len(live.stored) > PLANNER_LIMIT_OPERATIONS:
         return None
-    products_dir = products.product_dir(record).parent  # type: ignore[arg-type]
     try:
-        factory = factory_of(products_dir)
+        factory = planning.factory_of(products.product_dir(record).parent)
     except OSError:
         return None
     starts = [a.start for a in live.stored]
@@ -101,15 +105,11 @@ def _from_planner(
 def _problem(
     session: Session,
     live: planning.LiveSchedule,
-    factory: object,
+    factory: Factory,
     origin: datetime,
     now: datetime,
-    engineered: object,
-) -> tuple[Problem, object, tuple[object, ...]]:
-    from sqlalchemy import select
-
-    from c2m.models import OrderLine
-
+    engineered: EngineeredOrder,
+) -> tuple[Problem, PlannerOrder, tuple[Operation, ...]]:
     ids = sorted({data.line_of(a.operation_key) for a in live.stored})
     lines = list(session.scalars(select(OrderLine).where(OrderLine.id.in_(ids))))
     known_ops = tuple(
@@ -117,7 +117,7 @@ def _problem(
         for line in lines
         for op in data.planner_operations(line.id, line.routing["planner_operations"])
     )
-    new_ops = data.planner_operations(HYPOTHETICAL_LINE, planner_operations(engineered.routing))  # type: ignore[attr-defined]
+    new_ops = data.planner_operations(HYPOTHETICAL_LINE, planner_operations(engineered.routing))
     families = {op.setup_family for op in known_ops + new_ops}
     orders = tuple(
         data.planner_order(line.id, origin, line.order.created_at, line.order.promised_at)
@@ -125,10 +125,10 @@ def _problem(
     )
     problem = Problem(
         data.planner_machines(factory, origin),
-        orders,  # type: ignore[arg-type]
+        orders,
         known_ops,
         data.planner_setups(factory, families),
-    )  # type: ignore[arg-type]
+    )
     return problem, data.planner_order(HYPOTHETICAL_LINE, origin, now, None), new_ops
 
 

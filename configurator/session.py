@@ -124,10 +124,36 @@ class Configurator:
         unavailable: dict[object, Explanation | None] = dict.fromkeys(missing)
         if explain:
             for run in _runs(self._root_domain(name), missing, self._is_integer(name)):
-                reason = self.explain(choices, name, run[-1 if run[0] == missing[0] else 0])
-                unavailable.update(dict.fromkeys(run, reason))
+                if run[0] != missing[0]:
+                    run.reverse()  # start next to the available values: "why not wider?"
+                self._explain_run(choices, name, run, unavailable)
         forced = available[0] if len(available) == 1 else None
         return FeatureState(name, None, available, unavailable, forced)
+
+    def _explain_run(self, choices: Mapping[str, object], name: str, run: list[object],
+                     out: dict[object, Explanation | None]) -> None:
+        """Neighbouring integer values mostly share a reason; reuse it only where it is
+        exactly right for that value too (still excludes it, still irreducible, repair works)."""
+        current: Explanation | None = None
+        for value in run:
+            if current is None or not self._fits(current, choices, name, value):
+                current = self.explain(choices, name, value)
+            out[value] = current
+
+    def _fits(self, why: Explanation, choices: Mapping[str, object], name: str,
+              value: object) -> bool:
+        consistent = self.engine.consistent
+        blocking = dict(why.blocking)
+        if consistent({**blocking, name: value}):
+            return False
+        if any(not consistent({**{k: v for k, v in blocking.items() if k != drop}, name: value})
+               for drop in blocking):
+            return False
+        if why.repair is None:
+            return not blocking
+        repaired = {k: v for k, v in choices.items() if k not in dict(why.repair.changes)}
+        repaired.update({k: v for k, v in why.repair.changes if v is not None})
+        return consistent({**repaired, name: value})
 
     def _root_domain(self, name: str) -> tuple[object, ...]:
         """Values possible with no choice made; never-available values are grouped apart."""

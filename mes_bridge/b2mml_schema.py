@@ -69,8 +69,9 @@ class Engine(enum.StrEnum):
 
 
 def engine() -> Engine:
-    """$C2M_B2MML_VALIDATOR, default xmlschema."""
-    return Engine(os.environ.get(ENGINE_ENV, Engine.XMLSCHEMA.value))
+    """$C2M_B2MML_VALIDATOR, default libxml2: releasing 1,000 work orders costs ~1 s of
+    validation instead of ~35 s, and the tests hold both validators to the same verdicts."""
+    return Engine(os.environ.get(ENGINE_ENV, Engine.LIBXML2.value))
 
 
 @cache

@@ -64,8 +64,12 @@ def _decode_existing(c: Compiled, schedule: Schedule, objective: Objective) -> S
 def insert_orders(problem: Problem, schedule: Schedule, new_orders: tuple[Order, ...],
                   new_operations: tuple[Operation, ...], frozen_until: Minutes,
                   ) -> InsertionResult:
-    """Add orders to a live plan: fixed work untouched, movable work only pushed right as
-    needed, and first of all no other order made later than it already was."""
+    """Add orders to a live plan. Done/running/frozen work and movable work starting before
+    `frozen_until` stay put; new work starts at or after `frozen_until` (pass
+    max(now, end of frozen horizon)). Each new op (in precedence order) takes the position
+    that, lexicographically, adds the least weighted tardiness to the other orders, then
+    makes its own order least late, then moves the fewest existing ops, the least far.
+    Existing ops only ever move later. `tardiness_delta` includes the new orders' own."""
     fixed = split_fixed(schedule, frozen_until)
     merged = Problem(problem.machines, problem.orders + tuple(new_orders),
                      problem.operations + tuple(new_operations), problem.setups)
@@ -75,7 +79,8 @@ def insert_orders(problem: Problem, schedule: Schedule, new_orders: tuple[Order,
     base = _decode_existing(c, schedule, Objective.WEIGHTED_TARDINESS)
     if base is None:
         raise PlanningError("the existing schedule is inconsistent (cyclic machine order)")
-    new_ix = [i for i, op_id in enumerate(c.op_ids) if op_id in {o.id for o in new_operations}]
+    new_ids = {o.id for o in new_operations}
+    new_ix = [i for i, op_id in enumerate(c.op_ids) if op_id in new_ids]
     existing = {i for i in range(c.n) if c.op_ids[i] in planned and i not in c.fixed}
     try:
         sol = insert_ops(c, base, new_ix, existing)

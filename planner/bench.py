@@ -81,7 +81,7 @@ def insertion_bench(total_ops: int, runs: int = 20, seed: int = 0) -> dict:
     rng = random.Random(seed + 1)
     ours, gap_only = [], []
     for k in range(runs):
-        order = Order(f"new{k}", frozen_until, frozen_until + rng.randint(3, 8) * DAY, 2.0)
+        order = Order(f"new{k}", frozen_until, frozen_until + rng.randint(4, 14) * DAY, 2.0)
         ops = order_ops(rng, order.id, 10)
         ours.append(_timed_insert(problem, schedule, order, ops, frozen_until))
         gap_only.append(_timed_insert(problem, frozen_all, order, ops, frozen_until))

@@ -2,7 +2,8 @@
 
 Moves relocate one op: a swap of adjacent critical ops on a machine (N5: ends of critical
 blocks) or a move of a critical op to another eligible machine at the position a
-head/tail estimate likes best. Every candidate is decoded exactly; cycles are rejected."""
+head/tail estimate likes best. Moves are ranked by head/tail estimates; the few best are
+decoded exactly (cycles rejected) and the best non-tabu one is taken."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from planner.compile import Compiled
 from planner.decode import Solution, decode
 from planner.model import Objective
 
-Move = tuple[int, int, int]
+Move = tuple[int, int, int]  # (op, new machine, position in the new machine's sequence)
 SPAN = 2  # positions tried on each side of where the op's head falls in a machine sequence
-SAME = False  # (op, new machine, position in the new machine's sequence)
+PERTURB = 4  # random critical moves that kick the search out of a stalled basin
 
 
 def critical_chain(c: Compiled, sol: Solution, objective: Objective,
@@ -128,13 +129,14 @@ def _reassignments(c: Compiled, sol: Solution, chain: list[int], pos: dict[int, 
                    limit: int, tail: list[int]) -> list[Move]:
     start, end = sol.start, sol.end
     scored: list[tuple[float, Move]] = []
+    starts = [[start[j] for j in line] for line in sol.seq]
     for i in chain:
         head = max([c.earliest[i]] + [end[p] for p in c.preds[i]])
         after = max((end[s] - start[s] + tail[s] for s in c.succs[i]), default=0)
         for m, d in c.durations[i].items():
             seq = sol.seq[m]
             best = None
-            lo = bisect_left([start[j] for j in seq], head) if seq else 0
+            lo = bisect_left(starts[m], head)
             for k in range(max(lo - SPAN, 0), min(lo + SPAN + 1, len(seq)) + 1):
                 if m == sol.mach[i] and k in (pos[i], pos[i] + 1):
                     continue
@@ -148,7 +150,7 @@ def _reassignments(c: Compiled, sol: Solution, chain: list[int], pos: dict[int, 
                 if best is None or est < best[0]:
                     kk = k - 1 if m == sol.mach[i] and k > pos[i] else k
                     best = (est, (i, m, kk))
-            if best is not None and (SAME or m != sol.mach[i]):
+            if best is not None and m != sol.mach[i]:
                 scored.append(best)
     scored.sort(key=lambda x: x[0])
     return [mv for _e, mv in scored[:limit]]
@@ -213,7 +215,7 @@ def _swap_estimate(c: Compiled, sol: Solution, tail: list[int], u: int, v: int,
 
 
 def tabu_search(c: Compiled, sol: Solution, objective: Objective, deadline: float,
-                rng: random.Random, stall: int = 400, exact: int = 4) -> tuple[Solution, int]:
+                rng: random.Random, stall: int = 150, exact: int = 4) -> tuple[Solution, int]:
     """Tabu search with aspiration. Moves are ranked by a head/tail estimate and only the
     `exact` most promising are decoded; restarts from the best after `stall` idle steps."""
     best = cur = sol
@@ -263,9 +265,10 @@ def _step(c: Compiled, cur: Solution, best: Solution, objective: Objective,
 
 
 def perturb(c: Compiled, sol: Solution, objective: Objective, rng: random.Random,
-            strength: int = 4) -> Solution:
+            strength: int | None = None) -> Solution:
     """A few random feasible moves on critical ops, worsening allowed, to leave a basin."""
     cur = sol
+    strength = PERTURB if strength is None else strength
     for _ in range(strength * 3):
         chain = critical_chain(c, cur, objective, rng)
         moves = neighbours(c, cur, chain, rng, reassign_limit=20)

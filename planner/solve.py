@@ -11,6 +11,7 @@ from planner.model import Assignment, Objective, PlanningError, Schedule, Status
 from planner.search import tabu_search
 
 RULES = ("mwkr", "due", "noisy", "random")
+MILP_SHARE = 0.15  # of the time limit, spent on MILP windows after the tabu search
 
 
 def best_construction(c: Compiled, objective: Objective, rng: random.Random,
@@ -44,7 +45,7 @@ def optimise(c: Compiled, objective: Objective, time_limit: float, seed: int = 0
     from planner.milp import improve_with_windows  # PuLP is heavy: import when needed
 
     deadline = start + time_limit
-    milp_share = 0.15 if c.n <= 400 else 0.0
+    milp_share = MILP_SHARE if c.n <= 400 else 0.0
     best, _ = tabu_search(c, best, objective, deadline - milp_share * time_limit, rng)
     if milp_share:
         best = improve_with_windows(c, best, objective, deadline, rng)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import networkx as nx
@@ -57,11 +58,16 @@ class SuperRouting:
     order: tuple[str, ...] = ()  # a fixed topological order of all operations
 
     def consumer_candidates(self) -> dict[str, list[str]]:
+        """BOM consumable -> the operations that may consume it (their conditions decide)."""
         result: dict[str, list[str]] = {}
         for op in self.operations.values():
             for key in op.consumes:
                 result.setdefault(key, []).append(op.id)
         return result
+
+    @cached_property
+    def candidates(self) -> dict[str, list[str]]:
+        return self.consumer_candidates()
 
 
 _OP_FIELDS = {"id", "name", "capability", "when", "consumes", "setup", "run", "setup_family",

@@ -97,13 +97,12 @@ def _present(tree: ExplodedLine) -> dict[str, list[ExplodedLine]]:
 
 def _check_single_consumer(routing: SuperRouting, bom: Bom, selected: set[str],
                            present: Mapping[str, list[ExplodedLine]]) -> None:
-    lines = bom.consumables()
-    for key, candidates in routing.consumer_candidates().items():
+    for key, candidates in routing.candidates.items():
         if key not in present:
             continue
         chosen = sorted(c for c in candidates if c in selected)
         if len(chosen) != 1:
-            line = lines[key]
+            line = bom.consumables()[key]
             problem = ("no selected operation consumes it" if not chosen else
                        "consumed by more than one selected operation: " + ", ".join(chosen))
             raise EngineeringError(bom.file, line.line, f"line '{line.id}'",

@@ -136,13 +136,14 @@ def cheapest_completion(configurator: Configurator, choices: Choices) -> Choices
         if not free:
             break
         name = min(free, key=lambda n: len(domains[n]))
-        values[name] = min(domains[name], key=lambda v: pricing.bound(
-            _relevant_domains(configurator, {**values, name: v}), 1))
+        values[name] = min(
+            domains[name],
+            key=lambda v: pricing.bound(_relevant_domains(configurator, {**values, name: v}), 1),
+        )
     return configurator.complete(values, "defaults")
 
 
-def _relevant_domains(configurator: Configurator, values: Choices
-                      ) -> dict[str, tuple[object, ...]]:
+def _relevant_domains(configurator: Configurator, values: Choices) -> dict[str, tuple[object, ...]]:
     relevant = configurator.pricing.relevant
     free = [n for n in relevant if n not in values]
     domains = configurator.engine.domains(values, free) if free else {}

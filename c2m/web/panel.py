@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from c2m.web.i18n import translate
 from configurator.explain import Explanation
 from configurator.model import Feature, FeatureType, ProductModel
 from configurator.session import ConfigurationState, FeatureState
-
-from c2m.web.i18n import translate
 
 BUTTON_LIMIT = 12  # integer features with more values get a drop-down list
 
@@ -51,8 +50,11 @@ def reason_text(model: ProductModel, why: Explanation, lang: str) -> str:
     """The rules' messages and the earlier choices that rule the option out, in words."""
     rules = "; ".join(rule.message.get(lang) for rule in why.rules)
     if not why.blocking:
-        return f"{translate('never_available', lang)}: {rules}" if rules else translate(
-            "never_available", lang)
+        return (
+            f"{translate('never_available', lang)}: {rules}"
+            if rules
+            else translate("never_available", lang)
+        )
     chosen = ", ".join(_value_label(model, n, v, lang) for n, v in why.blocking)
     return f"{rules} ({translate('because_of', lang)} {chosen})"
 
@@ -66,8 +68,14 @@ def suggestion_text(model: ProductModel, why: Explanation, lang: str) -> str:
         if value is None:
             parts.append(translate("undo_choice", lang, feature=label))
         else:
-            parts.append(translate("change_to", lang, feature=label,
-                                   value=model.feature(name).value_label(value, lang)))  # type: ignore[arg-type]
+            parts.append(
+                translate(
+                    "change_to",
+                    lang,
+                    feature=label,
+                    value=model.feature(name).value_label(value, lang),  # type: ignore[arg-type]
+                )
+            )
     return translate("to_allow", lang, changes=", ".join(parts))
 
 
@@ -78,8 +86,9 @@ def _repair_json(explanation: Explanation) -> str:
     return json.dumps([*changes, [explanation.feature, explanation.value]])
 
 
-def _option(model: ProductModel, feature: Feature, state: FeatureState, value: object,
-            lang: str) -> OptionView:
+def _option(
+    model: ProductModel, feature: Feature, state: FeatureState, value: object, lang: str
+) -> OptionView:
     label = feature.value_label(value, lang)  # type: ignore[arg-type]
     pick = json.dumps([feature.name, value])
     if state.chosen is not None:
@@ -127,8 +136,9 @@ def panel_features(
     return tuple(feature_view(model, s, lang) for s in state.features)
 
 
-def conflict_view(model: ProductModel, state: ConfigurationState, lang: str
-                  ) -> tuple[str, str, str] | None:
+def conflict_view(
+    model: ProductModel, state: ConfigurationState, lang: str
+) -> tuple[str, str, str] | None:
     """(reason, suggestion, repair JSON) when the choices contradict each other."""
     if state.conflict is None:
         return None

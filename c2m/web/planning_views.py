@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -72,12 +73,11 @@ def schedule_bars(session: Session, run: PlanRun | None) -> tuple[list[gantt.Bar
 
     settings = current_app.extensions["c2m.settings"]
     machines: set[str] = set()
-    try:
+    with contextlib.suppress(OSError):  # no factory file: lanes come from the schedule alone
         machines.update(factory_of(settings.products_dir).machines)
-    except OSError:
-        pass
     if run is None:
         return [], sorted(machines)
+    setups = _setup_minutes(session, run)
     rows = session.execute(
         select(PlannedOperation, Order.number)
         .join(OrderLine, OrderLine.id == PlannedOperation.order_line_id)
@@ -85,11 +85,34 @@ def schedule_bars(session: Session, run: PlanRun | None) -> tuple[list[gantt.Bar
         .where(PlannedOperation.plan_run_id == run.id)
     ).all()
     bars = [
-        gantt.Bar(op.id, op.machine, op.start, op.end, number, op.operation_id, op.fixed)
+        gantt.Bar(
+            op.id,
+            op.machine,
+            op.start,
+            op.end,
+            number,
+            op.operation_id,
+            op.fixed,
+            op.setup_minutes or setups.get((op.order_line_id, op.operation_id, op.machine), 0),
+        )
         for op, number in rows
     ]
     machines.update(bar.machine for bar in bars)
     return bars, sorted(machines)
+
+
+def _setup_minutes(session: Session, run: PlanRun) -> dict[tuple[int, str, str], int]:
+    """Each operation's own setup on each machine, from the routing snapshots of its line."""
+    in_plan = select(PlannedOperation.order_line_id).filter_by(plan_run_id=run.id)
+    lines = session.execute(
+        select(OrderLine.id, OrderLine.routing).where(OrderLine.id.in_(in_plan))
+    ).all()
+    return {
+        (line_id, op["id"], machine): int(spec.get("setup", 0))
+        for line_id, routing in lines
+        for op in routing.get("planner_operations", [])
+        for machine, spec in op["machines"].items()
+    }
 
 
 @blueprint.get("/planning")

@@ -26,15 +26,10 @@ def _engineering(product: str) -> EngineeringModel:
     return load_engineering(PRODUCTS_DIR / product)
 
 
-FALLBACK_DIR = Path(__file__).resolve().parent / "configurations"
-
-
 @cache
 def _named(product: str) -> dict[str, dict[str, object]]:
-    """The product's named configurations; ours in configurations/ only while it has none."""
+    """The product's named configurations (sample_products/<product>/configurations.yaml)."""
     path = PRODUCTS_DIR / product / "configurations.yaml"
-    if not path.exists():
-        path = FALLBACK_DIR / f"{product}.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return {entry["name"]: entry["choices"] for entry in data["configurations"]}
 

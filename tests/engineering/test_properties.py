@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from bom.errors import EngineeringError
 from configurator.expressions import Ref
 from configurator.model import FeatureType
-from routing.engineer import EngineeringModel, check_configuration, engineer
-from routing.validate import sample_configurations, validate_samples
+from routing.bench import engineer_random_orders
+from routing.engineer import EngineeringModel, check_configuration, engineer, to_canonical_json
+from routing.validate import load_validated, sample_configurations, validate_samples
 
 Loader = Callable[[str], EngineeringModel]
 
@@ -158,3 +160,19 @@ def test_a_quantity_that_reaches_zero_in_a_valid_configuration_is_reported(
     with pytest.raises(EngineeringError, match="must be positive") as caught:
         validate_samples(broken, values)
     assert caught.value.line == 99 and "connectors" in str(caught.value)
+
+
+def test_every_sample_product_loads_validated_without_warnings(
+    product: str, products_dir: Path
+) -> None:
+    _, warnings = load_validated(str(products_dir / product), samples=30, seed=13)
+    assert warnings == []
+
+
+def test_random_valid_orders_engineer_reproducibly_for_the_benchmark(products_dir: Path
+                                                                    ) -> None:
+    first = engineer_random_orders(products_dir / "washer", 5, seed=21)
+    again = engineer_random_orders(products_dir / "washer", 5, seed=21)
+    assert len(first) == 5
+    assert [to_canonical_json(o) for o in first] == [to_canonical_json(o) for o in again]
+    assert len({to_canonical_json(o) for o in first}) > 1

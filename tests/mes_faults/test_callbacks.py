@@ -126,3 +126,28 @@ def test_an_mes_client_cannot_use_planner_pages_and_planners_cannot_pull(app) ->
         ).status_code
         == 401
     )
+
+
+def test_shop_floor_times_fix_running_work_and_a_late_start_asks_for_a_replan(
+    app, settings, work_order  # type: ignore[no-untyped-def]
+) -> None:
+    from datetime import timedelta
+
+    from c2m.models import PlannedOperation, PlanRun
+
+    with app.extensions["c2m.sessions"]() as session:
+        first = session.scalars(select(PlannedOperation).order_by(PlannedOperation.start)).first()
+        op_id, planned_start = first.operation_id, first.start
+    late_start = planned_start + timedelta(hours=2)
+    event_id = f"evt-{work_order}-late"
+    body = json.dumps({
+        "id": event_id, "work_order_id": work_order, "sequence": 1, "kind": "started",
+        "occurred_at": late_start.isoformat(),
+        "operations": [{"operation_id": op_id, "state": "started", "machine_id": first.machine,
+                        "actual_start": late_start.isoformat()}]}).encode()
+    assert post(app, settings, event_id, body).status_code == 200
+    with app.extensions["c2m.sessions"]() as session:
+        row = session.scalars(select(PlannedOperation).filter_by(operation_id=op_id)).first()
+        assert row.fixed and row.start == late_start
+        kinds = [(run.kind, run.status.value) for run in session.scalars(select(PlanRun))]
+    assert ("replan", "queued") in kinds

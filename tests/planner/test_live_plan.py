@@ -115,3 +115,20 @@ def test_kpis_report_utilisation_on_time_rate_and_setup_share(
     assert 0 <= k.on_time_rate <= 1 and 0 <= k.setup_share < 1
     assert k.p95_lead_time >= k.mean_lead_time * 0.5 and k.makespan == schedule.makespan
     assert k.weighted_tardiness == weighted_tardiness(problem, schedule)
+
+
+def test_an_operation_running_late_pushes_its_successors_and_keeps_its_machine(
+        live: tuple[Problem, Schedule]) -> None:
+    problem, schedule = live
+    running = next(a for a in schedule.assignments
+                   if a.start < FROZEN < a.end and a.status is Status.MOVABLE)
+    marked = Schedule(tuple(replace(a, status=Status.RUNNING) if a == running else a
+                            for a in schedule.assignments))
+    overrun = running.end + 240
+    new = reschedule_after(problem, marked, FROZEN, late=((running.operation_id, overrun),),
+                           time_limit=1)
+    by_op = new.by_operation()
+    assert (by_op[running.operation_id].machine_id, by_op[running.operation_id].end) == \
+        (running.machine_id, overrun)
+    successors = [op.id for op in problem.operations if running.operation_id in op.predecessors]
+    assert all(by_op[s].start >= overrun for s in successors)

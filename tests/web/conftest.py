@@ -34,8 +34,9 @@ def token(client: FlaskClient) -> str:
 
 def log_in(client: FlaskClient, username: str) -> None:
     page = client.get("/login").get_data(as_text=True)
-    response = client.post("/login", data={"username": username, "password": PASSWORD,
-                                           "csrf_token": csrf_of(page)})
+    response = client.post(
+        "/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf_of(page)}
+    )
     assert response.status_code == 303, response.get_data(as_text=True)
 
 
@@ -57,9 +58,12 @@ def admin(shop: Flask) -> FlaskClient:  # noqa: F811
 
 def click(client: FlaskClient, model: str, state: dict[str, Any], **form: str) -> Any:
     """One htmx click on the configurator panel."""
-    data = {"choices": json.dumps(state.get("choices", {})),
-            "history": json.dumps(state.get("history", [])), "csrf_token": token(client),
-            **form}
+    data = {
+        "choices": json.dumps(state.get("choices", {})),
+        "history": json.dumps(state.get("history", [])),
+        "csrf_token": token(client),
+        **form,
+    }
     return client.post(f"/configure/{model}", data=data, headers={"HX-Request": "true"})
 
 

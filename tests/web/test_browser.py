@@ -50,10 +50,14 @@ def configure_with_a_repair(page: Any, base: str, lang: str, shot: str) -> float
     screenshot(page, f"{shot}-greyed-reason")
     beige.locator("button.repair").click()
     expect_chosen(page, "colour")
-    assert feature(page, "colour").locator('button[aria-pressed="true"]').get_attribute(
-        "data-value") == "beige"
-    assert feature(page, "cover").locator('button[aria-pressed="true"]').get_attribute(
-        "data-value") == "tech_fabric"
+    assert (
+        feature(page, "colour").locator('button[aria-pressed="true"]').get_attribute("data-value")
+        == "beige"
+    )
+    assert (
+        feature(page, "cover").locator('button[aria-pressed="true"]').get_attribute("data-value")
+        == "tech_fabric"
+    )
     after = total(page)
     assert after != before
     return after
@@ -79,14 +83,30 @@ def order(page: Any, customer: dict[str, str], shot: str) -> str:
 
 def pdf_text(page: Any, tmp_path: Path) -> str:
     href = page.get_attribute("#confirmation-pdf", "href")
-    response = page.request.get(href if href.startswith("http") else page.url.split("/track")[0] + href)
+    response = page.request.get(
+        href if href.startswith("http") else page.url.split("/track")[0] + href
+    )
     assert response.headers["content-type"] == "application/pdf"
     path = tmp_path / "confirmation.pdf"
     path.write_bytes(response.body())
-    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(path),
-                    str(Path("test-artifacts") / path.stem)], check=False)
-    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "50",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(path),
+            str(Path("test-artifacts") / path.stem),
+        ],
+        check=False,
+    )
+    return subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_a_consumer_configures_repairs_orders_and_opens_the_pdf(
@@ -149,8 +169,12 @@ def wait_for(check: Any, timeout: float = 90) -> Any:
 
 @pytest.mark.slow
 def test_a_planner_finds_the_order_replans_and_releases_it_to_the_mes(
-    shop: Flask, session_server: str, celery_worker_process: Any, mes_simulator: str,
-    browser: Any, customer: dict[str, str],
+    shop: Flask,
+    session_server: str,
+    celery_worker_process: Any,
+    mes_simulator: str,
+    browser: Any,
+    customer: dict[str, str],
 ) -> None:
     import requests
 

@@ -5,21 +5,34 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from c2m import planning
-from c2m.models import ApiClient, OutboxMessage, ProductModelRecord, OutboxStatus, PlannedOperation, PlanRun, User
+from c2m.models import (
+    ApiClient,
+    OutboxMessage,
+    OutboxStatus,
+    PlannedOperation,
+    PlanRun,
+    ProductModelRecord,
+    User,
+)
 from tests.flow.conftest import samples_dir
-from tests.web.conftest import PASSWORD, add_user, csrf_of, named_configuration, token
+from tests.web.conftest import PASSWORD, add_user, named_configuration, token
 
 
 def planned_order(shop: Flask, customer: dict[str, str]) -> str:
-    response = shop.test_client().post("/api/v1/orders", json={
-        "model": "sofa", "choices": named_configuration("sofa", "compact_grey"),
-        "customer": customer}, headers={"Idempotency-Key": "planning-page-01"})
+    response = shop.test_client().post(
+        "/api/v1/orders",
+        json={
+            "model": "sofa",
+            "choices": named_configuration("sofa", "compact_grey"),
+            "customer": customer,
+        },
+        headers={"Idempotency-Key": "planning-page-01"},
+    )
     sessions = shop.extensions["c2m.sessions"]
     with sessions() as session:
         run_id = session.scalars(select(PlanRun.id)).one()
@@ -45,9 +58,13 @@ def test_admins_may_plan_too(admin: FlaskClient) -> None:
 def test_a_wrong_password_shows_the_form_again(shop: Flask) -> None:
     add_user(shop, "mei", "planner")
     client = shop.test_client()
-    response = client.post("/login", data={"username": "mei", "password": "wrong password!",
-                                           "csrf_token": token(client)})
-    assert response.status_code == 401 and "Wrong user name or password" in response.get_data(as_text=True)
+    response = client.post(
+        "/login",
+        data={"username": "mei", "password": "wrong password!", "csrf_token": token(client)},
+    )
+    assert response.status_code == 401 and "Wrong user name or password" in response.get_data(
+        as_text=True
+    )
     assert client.get("/planning").status_code == 401
 
 
@@ -56,7 +73,9 @@ def test_logging_out_ends_the_session(planner: FlaskClient) -> None:
     assert planner.get("/planning").status_code == 401
 
 
-def test_the_gantt_shows_the_planned_order_and_its_operations(shop: Flask, customer, planner: FlaskClient) -> None:  # type: ignore[no-untyped-def]
+def test_the_gantt_shows_the_planned_order_and_its_operations(
+    shop: Flask, customer, planner: FlaskClient
+) -> None:  # type: ignore[no-untyped-def]
     number = planned_order(shop, customer)
     with shop.extensions["c2m.sessions"]() as session:
         op = session.scalars(select(PlannedOperation).order_by(PlannedOperation.start)).first()
@@ -74,8 +93,11 @@ def test_an_unknown_zoom_or_day_is_refused_clearly(planner: FlaskClient) -> None
 
 
 def test_replan_queues_a_run_and_shows_polled_progress(shop: Flask, planner: FlaskClient) -> None:
-    response = planner.post("/planning/runs", data={"kind": "replan", "csrf_token": token(planner)},
-                            headers={"HX-Request": "true"})
+    response = planner.post(
+        "/planning/runs",
+        data={"kind": "replan", "csrf_token": token(planner)},
+        headers={"HX-Request": "true"},
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "queued" in html and 'hx-trigger="every 1s"' in html
     with shop.extensions["c2m.sessions"]() as session:
@@ -106,17 +128,23 @@ def test_release_then_replay_a_dead_letter(shop: Flask, customer, planner: Flask
         message_id = message.id
     page = planner.get("/planning").get_data(as_text=True)
     assert message_id in page and "MES unreachable" in page
-    replay = planner.post(f"/planning/dead-letters/{message_id}/replay", data={"csrf_token": token(planner)})
+    replay = planner.post(
+        f"/planning/dead-letters/{message_id}/replay", data={"csrf_token": token(planner)}
+    )
     assert replay.status_code == 303
     with sessions() as session:
         assert session.get_one(OutboxMessage, message_id).status is OutboxStatus.PENDING
-    again = planner.post(f"/planning/dead-letters/{message_id}/replay", data={"csrf_token": token(planner)})
+    again = planner.post(
+        f"/planning/dead-letters/{message_id}/replay", data={"csrf_token": token(planner)}
+    )
     assert again.status_code == 409
 
 
 def _upload(admin: FlaskClient, files: dict[str, bytes]):  # type: ignore[no-untyped-def]
-    data = {"csrf_token": token(admin),
-            "files": [(io.BytesIO(body), f"sofa/{name}") for name, body in files.items()]}
+    data = {
+        "csrf_token": token(admin),
+        "files": [(io.BytesIO(body), f"sofa/{name}") for name, body in files.items()],
+    }
     return admin.post("/admin/products", data=data, content_type="multipart/form-data")
 
 
@@ -125,10 +153,15 @@ def _sofa_files() -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in Path(folder).glob("*.yaml")}
 
 
-def test_an_invalid_model_upload_names_file_and_line_and_stores_nothing(shop: Flask, admin: FlaskClient) -> None:
+def test_an_invalid_model_upload_names_file_and_line_and_stores_nothing(
+    shop: Flask, admin: FlaskClient
+) -> None:
     files = _sofa_files()
-    files["model.yaml"] = files["model.yaml"].replace(b'version: "2026.1"', b'version: "2026.7"'
-                                                      ).replace(b"type: integer", b"type: intger", 1)
+    files["model.yaml"] = (
+        files["model.yaml"]
+        .replace(b'version: "2026.1"', b'version: "2026.7"')
+        .replace(b"type: integer", b"type: intger", 1)
+    )
     response = _upload(admin, files)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -153,12 +186,15 @@ def test_an_upload_with_a_stray_file_is_refused(admin: FlaskClient) -> None:
 
 
 def test_admin_issues_a_token_once_and_revokes_it(shop: Flask, admin: FlaskClient) -> None:
-    response = admin.post("/admin/clients", data={"name": "line-mes", "scopes": ["pull", "events"],
-                                                  "csrf_token": token(admin)})
+    response = admin.post(
+        "/admin/clients",
+        data={"name": "line-mes", "scopes": ["pull", "events"], "csrf_token": token(admin)},
+    )
     assert response.status_code == 201 and 'id="new-token">c2m_' in response.get_data(as_text=True)
     assert "c2m_" not in admin.get("/admin").get_data(as_text=True)
-    duplicate = admin.post("/admin/clients", data={"name": "line-mes", "scopes": ["pull"],
-                                                   "csrf_token": token(admin)})
+    duplicate = admin.post(
+        "/admin/clients", data={"name": "line-mes", "scopes": ["pull"], "csrf_token": token(admin)}
+    )
     assert duplicate.status_code == 409
     admin.post("/admin/clients/line-mes/revoke", data={"csrf_token": token(admin)})
     with shop.extensions["c2m.sessions"]() as session:
@@ -166,11 +202,20 @@ def test_admin_issues_a_token_once_and_revokes_it(shop: Flask, admin: FlaskClien
 
 
 def test_admin_creates_a_planner_who_can_then_log_in(shop: Flask, admin: FlaskClient) -> None:
-    response = admin.post("/admin/users", data={"username": "lin", "password": PASSWORD,
-                                                "role": "planner", "csrf_token": token(admin)})
+    response = admin.post(
+        "/admin/users",
+        data={
+            "username": "lin",
+            "password": PASSWORD,
+            "role": "planner",
+            "csrf_token": token(admin),
+        },
+    )
     assert response.status_code == 303
-    short = admin.post("/admin/users", data={"username": "x", "password": "short",
-                                             "role": "planner", "csrf_token": token(admin)})
+    short = admin.post(
+        "/admin/users",
+        data={"username": "x", "password": "short", "role": "planner", "csrf_token": token(admin)},
+    )
     assert short.status_code == 422 and "8 characters" in short.get_data(as_text=True)
     with shop.extensions["c2m.sessions"]() as session:
         assert {u.username for u in session.scalars(select(User))} == {"root", "lin"}

@@ -43,18 +43,24 @@ def test_a_choice_greys_out_options_with_the_reason_and_a_repair(shop: Flask) ->
     client = shop.test_client()
     response = click(client, "sofa", {}, pick=json.dumps(["cover", "top_grain_leather"]))
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and html.startswith("<form id=\"panel\"")
+    assert response.status_code == 200 and html.startswith('<form id="panel"')
     beige = re.search(r'class="option unavailable" data-value="beige".*?</div>', html, re.S)
     assert beige, "beige should be greyed out once leather is chosen"
     assert "not made in the chosen cover material" in beige.group(0)
-    assert "change Cover material to Tech fabric (polyester microfibre) to allow this" in beige.group(0)
+    assert (
+        "change Cover material to Tech fabric (polyester microfibre) to allow this"
+        in beige.group(0)
+    )
     assert 'name="repair"' in beige.group(0)
 
 
 def test_repair_switches_the_blocking_choice_and_takes_the_wanted_option(shop: Flask) -> None:
     client = shop.test_client()
-    state = panel_state(click(client, "sofa", {},
-                              pick=json.dumps(["cover", "top_grain_leather"])).get_data(as_text=True))
+    state = panel_state(
+        click(client, "sofa", {}, pick=json.dumps(["cover", "top_grain_leather"])).get_data(
+            as_text=True
+        )
+    )
     repair = json.dumps([["cover", "tech_fabric"], ["colour", "beige"]])
     after = panel_state(click(client, "sofa", state, repair=repair).get_data(as_text=True))
     assert after["choices"] == {"cover": "tech_fabric", "colour": "beige"}
@@ -62,8 +68,12 @@ def test_repair_switches_the_blocking_choice_and_takes_the_wanted_option(shop: F
 
 def test_undo_goes_back_one_click(shop: Flask) -> None:
     client = shop.test_client()
-    first = panel_state(click(client, "sofa", {}, pick=json.dumps(["legs", "walnut"])).get_data(as_text=True))
-    second = panel_state(click(client, "sofa", first, pick=json.dumps(["arms", "slim"])).get_data(as_text=True))
+    first = panel_state(
+        click(client, "sofa", {}, pick=json.dumps(["legs", "walnut"])).get_data(as_text=True)
+    )
+    second = panel_state(
+        click(client, "sofa", first, pick=json.dumps(["arms", "slim"])).get_data(as_text=True)
+    )
     assert second["choices"] == {"legs": "walnut", "arms": "slim"}
     back = panel_state(click(client, "sofa", second, action="undo").get_data(as_text=True))
     assert back["choices"] == {"legs": "walnut"} and back["history"] == [{}]
@@ -77,8 +87,10 @@ def test_complete_with_defaults_gives_a_complete_orderable_product(shop: Flask) 
 
 def test_cheapest_is_no_dearer_than_the_defaults(shop: Flask) -> None:
     client = shop.test_client()
+
     def total(html: str) -> float:
         return float(re.search(r'data-total="([0-9.]+)"', html).group(1))  # type: ignore[union-attr]
+
     cheap = click(client, "sofa", {}, action="cheapest").get_data(as_text=True)
     defaults = click(client, "sofa", {}, action="defaults").get_data(as_text=True)
     assert total(cheap) <= total(defaults)
@@ -86,15 +98,18 @@ def test_cheapest_is_no_dearer_than_the_defaults(shop: Flask) -> None:
 
 
 def test_a_select_sets_an_integer_parameter(shop: Flask) -> None:
-    state = panel_state(click(shop.test_client(), "sofa", {}, **{"set.seat_depth": "1000"})
-                        .get_data(as_text=True))
+    state = panel_state(
+        click(shop.test_client(), "sofa", {}, **{"set.seat_depth": "1000"}).get_data(as_text=True)
+    )
     assert state["choices"] == {"seat_depth": 1000}
 
 
 def test_retracting_a_choice_frees_the_feature(shop: Flask) -> None:
     client = shop.test_client()
     state = {"choices": {"legs": "walnut"}, "history": []}
-    after = panel_state(click(client, "sofa", state, pick=json.dumps(["legs", None])).get_data(as_text=True))
+    after = panel_state(
+        click(client, "sofa", state, pick=json.dumps(["legs", None])).get_data(as_text=True)
+    )
     assert after["choices"] == {}
 
 
@@ -112,8 +127,15 @@ def test_broken_form_state_is_refused_clearly(shop: Flask) -> None:
 def test_without_javascript_a_click_returns_the_whole_page(shop: Flask) -> None:
     client = shop.test_client()
     token = csrf_of(client.get("/configure/sofa").get_data(as_text=True))
-    response = client.post("/configure/sofa", data={"choices": "{}", "history": "[]",
-                           "csrf_token": token, "pick": json.dumps(["legs", "oak"])})
+    response = client.post(
+        "/configure/sofa",
+        data={
+            "choices": "{}",
+            "history": "[]",
+            "csrf_token": token,
+            "pick": json.dumps(["legs", "oak"]),
+        },
+    )
     assert response.status_code == 200 and "<html" in response.get_data(as_text=True)
 
 
@@ -139,9 +161,18 @@ def test_checkout_marks_every_wrong_field(shop: Flask) -> None:
     client = shop.test_client()
     choices = named_configuration("sofa", "compact_grey")
     html, key = _checkout_form(client, choices)
-    response = client.post("/checkout/sofa", data={
-        "csrf_token": csrf_of(html), "choices": json.dumps(choices), "idempotency_key": key,
-        "name": "", "email": "nope", "phone": "x", "address": "?"})
+    response = client.post(
+        "/checkout/sofa",
+        data={
+            "csrf_token": csrf_of(html),
+            "choices": json.dumps(choices),
+            "idempotency_key": key,
+            "name": "",
+            "email": "nope",
+            "phone": "x",
+            "address": "?",
+        },
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 422
     for field in ("name", "email", "phone", "address"):
@@ -149,13 +180,22 @@ def test_checkout_marks_every_wrong_field(shop: Flask) -> None:
     assert key in body  # the same form keeps its idempotency key
 
 
-def test_placing_twice_from_one_form_makes_one_order_and_one_plan_run(shop: Flask, customer) -> None:  # type: ignore[no-untyped-def]
+def test_placing_twice_from_one_form_makes_one_order_and_one_plan_run(
+    shop: Flask, customer
+) -> None:  # type: ignore[no-untyped-def]
     client = shop.test_client()
     choices = named_configuration("sofa", "compact_grey")
     html, key = _checkout_form(client, choices)
-    data = {"csrf_token": csrf_of(html), "choices": json.dumps(choices), "idempotency_key": key,
-            **customer}
-    first, second = client.post("/checkout/sofa", data=data), client.post("/checkout/sofa", data=data)
+    data = {
+        "csrf_token": csrf_of(html),
+        "choices": json.dumps(choices),
+        "idempotency_key": key,
+        **customer,
+    }
+    first, second = (
+        client.post("/checkout/sofa", data=data),
+        client.post("/checkout/sofa", data=data),
+    )
     assert first.status_code == second.status_code == 303
     assert first.headers["Location"] == second.headers["Location"]
     with shop.extensions["c2m.sessions"]() as session:

@@ -1,0 +1,1 @@
+"""Benchmarks of the composed application (never run by the test suite)."""
