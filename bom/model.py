@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -173,15 +173,6 @@ def _line(node: Node, items: ItemMaster, names: set[str], params: set[str]) -> B
     if line.when is not None and line.when.names() & params:
         line = replace(line, when_static=False)
     return line
-
-
-def _unused() -> None:
-    try:
-        pass
-    except EngineeringError as error:
-        if error.field and error.field.startswith("line '"):
-            raise
-        raise EngineeringError(error.file, error.line or node.line, owner, error.detail) from None
 
 
 def _build_line(node: Node, line_id: str, owner: str, items: ItemMaster,

@@ -85,6 +85,17 @@ def issue_client_token(db: Session, name: str, scopes: tuple[str, ...]) -> str:
     return token
 
 
+def install_client_token(db: Session, name: str, scopes: tuple[str, ...], token: str) -> None:
+    """Give a client a token chosen elsewhere (e.g. `c2m serve` for its own MES simulator)."""
+    client = db.scalar(select(ApiClient).filter_by(name=name))
+    if client is None:
+        client = ApiClient(name=name, token_hash="", scopes="")
+        db.add(client)
+    client.token_hash, client.scopes = hash_token(token), " ".join(sorted(scopes))
+    client.revoked_at = None
+    db.flush()
+
+
 def revoke_client(db: Session, name: str) -> None:
     client = db.scalar(select(ApiClient).filter_by(name=name))
     if client is None:

@@ -29,3 +29,22 @@ def load_catalogue(settings: Settings) -> list[catalogue.LoadedProduct]:
         raise BootstrapError(str(error)) from None
     finally:
         engine.dispose()
+
+
+SIMULATOR_CLIENT = "mes-simulator"
+
+
+def simulator_token(settings: Settings) -> str:
+    """A fresh events token for the MES simulator `c2m serve` starts (the old one stops working)."""
+    import secrets
+
+    from c2m import auth
+
+    token = "c2m_" + secrets.token_urlsafe(32)
+    engine = make_engine(settings.database_url)
+    try:
+        with unit_of_work(make_session_factory(engine)) as session:
+            auth.install_client_token(session, SIMULATOR_CLIENT, ("events", "pull"), token)
+    finally:
+        engine.dispose()
+    return token

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
@@ -11,6 +13,9 @@ from sqlalchemy.orm import Session
 
 from c2m.models import ProductModelRecord
 from configurator.loading import load_model
+from routing.validate import load_validated
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -38,9 +43,20 @@ def load_products(session: Session, products_dir: Path) -> list[LoadedProduct]:
     return [load_product(session, path) for path in product_dirs(products_dir)]
 
 
+@lru_cache(maxsize=64)
+def _validated_engineering(product_dir: str, digest: str) -> tuple[str, ...]:
+    """BOM and routing checked against the compiled model (exact and sampled checks);
+    cached by content so each version is checked once per process."""
+    _model, warnings = load_validated(product_dir)
+    return tuple(str(warning) for warning in warnings)
+
+
 def load_product(session: Session, product_dir: Path) -> LoadedProduct:
     model = load_model(product_dir / "model.yaml")
     digest = content_hash(product_dir)
+    if (product_dir / "bom.yaml").exists():
+        for warning in _validated_engineering(str(product_dir), digest):
+            log.warning("product model warning", extra={"model": model.name, "warning": warning})
     existing = session.scalar(
         select(ProductModelRecord).filter_by(model=model.name, version=model.version)
     )

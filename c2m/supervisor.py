@@ -15,6 +15,7 @@ from types import FrameType
 
 from werkzeug.serving import make_server
 
+from c2m import bootstrap
 from c2m.app import create_app
 from c2m.logging_setup import configure_logging
 from c2m.settings import Settings
@@ -53,7 +54,11 @@ def serve(settings: Settings, worker: bool = True, mes_sim: bool = True) -> int:
     configure_logging(settings.log_level)
     app = create_app(settings)
     server = make_server(settings.host, settings.port, app, threaded=True)
-    env = {**os.environ, "C2M_MES_SECRET": settings.mes_secret}  # the simulator signs with it
+    env = {
+        **os.environ,
+        "C2M_MES_SECRET": settings.mes_secret,  # the simulator signs its callbacks with it
+        "C2M_MES_CALLBACK_TOKEN": bootstrap.simulator_token(settings) if mes_sim else "",
+    }
     children = [
         subprocess.Popen(command, env=env) for command in child_commands(settings, worker, mes_sim)
     ]

@@ -94,27 +94,30 @@ def count_models(u: Function, levels: int,
                  memo: dict[int, tuple[Function, int]] | None = None) -> int:
     """Models of ``u`` over all ``levels`` variables, as an exact integer (CUDD's is a float).
 
-    The memo outlives the call (restricted diagrams share their lower nodes with the root);
-    it keeps each Function so that its node stays alive and its id is never reused. Counts
-    below a node depend only on the node, and levels are fixed once compiled."""
+    The memo may outlive the call (restricted diagrams share their lower nodes with the
+    root); it keeps each Function so that its node stays alive and its id is never reused.
+    Counts below a node depend only on the node, and levels are fixed once compiled."""
     if memo is None:
         memo = {}
     if len(memo) > 2_000_000:
         memo.clear()
+    return _models_below(u, levels, memo) << _level(u, levels)
 
-    def below(node: Function) -> int:  # models over the variables at and below node's level
-        if node.var is None:
-            return 1 if node == node.bdd.true else 0
-        key = int(node)
-        found = memo.get(key)
-        if found is None:
-            low, high = (node.low, node.high) if not node.negated else (~node.low, ~node.high)
-            found = (node, sum(below(child) << (_level(child, levels) - node.level - 1)
-                               for child in (low, high)))
-            memo[key] = found
-        return found[1]
 
-    return below(u) << _level(u, levels)
+def _models_below(node: Function, levels: int, memo: dict[int, tuple[Function, int]]) -> int:
+    """Models over the variables at and below ``node``'s level (a plain function, not a
+    closure: a self-referencing closure would keep diagram nodes in a garbage cycle)."""
+    if node.var is None:
+        return 1 if node == node.bdd.true else 0
+    key = int(node)
+    found = memo.get(key)
+    if found is None:
+        low, high = (node.low, node.high) if not node.negated else (~node.low, ~node.high)
+        total = sum(_models_below(child, levels, memo) << (_level(child, levels) - node.level - 1)
+                    for child in (low, high))
+        found = (node, total)
+        memo[key] = found
+    return found[1]
 
 
 def _level(node: Function, levels: int) -> int:

@@ -154,17 +154,24 @@ class _Search:
         if not free:
             self._leaf(assignment, domains)
             return
-        name = max(free, key=lambda n: len(domains[n]))
-        ranked = sorted(
-            ((self.owner.bound({**domains, name: (v,)}, self.sign), i, v)
-             for i, v in enumerate(domains[name])),
-            key=lambda item: (self.sign * item[0], item[1]))
-        for optimistic, _, value in ranked:
+        # Widest domain first: its values differ most in price, and measured on the sample
+        # products this beats both smallest-first and "tightest bound first".
+        name, children = self._ranked(domains, max(free, key=lambda n: len(domains[n])))
+        for optimistic, _, value in children:
             if self._pruned(optimistic) or self.nodes > NODE_LIMIT:
                 return
             child = {**assignment, name: value}
             narrowed = self.owner.engine.extend(handle, name, value)
             self.run(child, self.owner._domains(narrowed, child), narrowed)
+
+    def _ranked(self, domains: dict[str, tuple[object, ...]], name: str
+                ) -> tuple[str, list[tuple[Decimal, int, object]]]:
+        """Children of branching on ``name``, most promising first."""
+        children = sorted(
+            ((self.owner.bound({**domains, name: (v,)}, self.sign), i, v)
+             for i, v in enumerate(domains[name])),
+            key=lambda item: (self.sign * item[0], item[1]))
+        return name, children
 
     def _pruned(self, optimistic: Decimal) -> bool:
         return self.best is not None and self.sign * optimistic >= self.sign * self.best

@@ -18,6 +18,7 @@ from configurator.encoding import Encoding, code_bits
 from configurator.problem import Problem
 
 Assignment = Mapping[str, object]
+_KEPT_MODELS = 400
 
 
 class SatEngine:
@@ -42,6 +43,9 @@ class SatEngine:
         self.solver = Solver(name="g4", bootstrap_with=self.clauses)
         self._dead: set[tuple[int, int]] = set()
         self._root_dead: set[tuple[int, int]] | None = None
+        self._models: list[list[int]] = []
+        self._single_bit = {self._ids[v.bits[0]]: v.index for v in self.encoding.variables
+                            if v.width == 1 and len(v.values) == 2}
 
     def _fresh(self) -> int:
         self._next += 1
@@ -117,6 +121,8 @@ class SatEngine:
         if not self.solver.solve(assumptions=base):
             return {v.name: () for v in wanted}
         self._witness(unseen)
+        self._reuse_models(assignment, unseen)
+        self._propagated_dead(base, unseen)
         pending = sorted(unseen)
         while pending:
             index, code = pending.pop()
@@ -145,11 +151,38 @@ class SatEngine:
 
     def _witness(self, unseen: set[tuple[int, int]]) -> None:
         model = self.solver.get_model() or []
+        codes = []
         for variable in self.encoding.variables:
             code = 0
             for bit in variable.bits:
                 code = code * 2 + int(model[self._ids[bit] - 1] > 0)
+            codes.append(code)
             unseen.discard((variable.index, code))
+        self._models.append(codes)
+        if len(self._models) > _KEPT_MODELS:
+            del self._models[0]
+
+    def _propagated_dead(self, base: list[int], unseen: set[tuple[int, int]]) -> None:
+        """Unit propagation alone rules out many values (one-bit features); no solve needed."""
+        status, implied = self.solver.propagate(assumptions=base)
+        if not status:
+            return
+        for literal in implied or []:
+            single = self._single_bit.get(abs(literal))
+            if single is not None:
+                dead = (single, 0 if literal > 0 else 1)
+                if dead in unseen:
+                    unseen.discard(dead)
+                    self._dead.add(dead)
+
+    def _reuse_models(self, assignment: Assignment, unseen: set[tuple[int, int]]) -> None:
+        """Complete products found for earlier clicks that still agree with every choice are
+        valid witnesses now too; they spare most solver calls after a new choice."""
+        fixed = [(self.encoding[n].index, self.encoding.position(n, v))
+                 for n, v in assignment.items()]
+        for codes in self._models:
+            if all(codes[index] == code for index, code in fixed):
+                unseen.difference_update(enumerate(codes))
 
     # -- incremental use (price search): a handle is the assignment itself -------------------
     def handle(self, assignment: Assignment) -> dict[str, object]:

@@ -17,6 +17,7 @@ from configurator.problem import problem_of
 from configurator.satengine import SatEngine
 
 Engine = BddEngine | SatEngine
+_STATE_CACHE = 64
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Configurator:
         self.pricing = PriceSearch(model, self.engine)
         self._domain = {f.name: f.domain for f in model.features}
         self._root: dict[str, tuple[object, ...]] | None = None
+        self._states: dict[tuple[object, ...], ConfigurationState] = {}
 
     def _engine(self, kind: str, budget: float, use_cache: bool) -> Engine:
         if kind == "sat":
@@ -101,7 +103,20 @@ class Configurator:
     # -- the main query --------------------------------------------------------------------
     def configure(self, choices: Mapping[str, object], *, explain: bool = True,
                   price: bool = True) -> ConfigurationState:
+        """The state after ``choices`` (a mapping in click order). Recent states are kept:
+        the landing state and back/forward clicks are asked for again and again."""
         choices = self.check_choices(choices)
+        key = (tuple(choices.items()), explain, price)
+        cached = self._states.get(key)
+        if cached is None:
+            cached = self._configure(choices, explain, price)
+            if len(self._states) >= _STATE_CACHE:
+                del self._states[next(iter(self._states))]
+            self._states[key] = cached
+        return cached
+
+    def _configure(self, choices: dict[str, FeatureValue], explain: bool, price: bool
+                   ) -> ConfigurationState:
         domains = self.engine.domains(choices)
         consistent = self.engine.consistent(choices)
         states = tuple(self._feature_state(f.name, choices, domains, explain and consistent)

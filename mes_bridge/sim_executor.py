@@ -151,9 +151,16 @@ class Executor:
     """Background threads: one clock releasing due callbacks, a few senders posting them."""
 
     def __init__(
-        self, state: SimState, speed: float, callback_url: str | None, secret: str, senders: int = 4
+        self,
+        state: SimState,
+        speed: float,
+        callback_url: str | None,
+        secret: str,
+        senders: int = 4,
+        callback_token: str | None = None,
     ) -> None:
         self.state, self.speed, self.callback_url, self.secret = state, speed, callback_url, secret
+        self.callback_token = callback_token  # the MES client's bearer token (scope: events)
         self._heap: list[tuple[float, int, Event, int]] = []
         self._counter = itertools.count()
         self._cond = threading.Condition()
@@ -248,7 +255,9 @@ class Executor:
             event.event_id, event.work_order_id, event.sequence, content_type, body
         )
         outcome = delivery.push(
-            delivery.Endpoint(self.callback_url, self.secret, 2.0, 5.0), message, self._session
+            delivery.Endpoint(self.callback_url, self.secret, 2.0, 5.0, self.callback_token),
+            message,
+            self._session,
         )
         decision = delivery.decide(outcome, attempt, self.policy, self.state.rng)
         self.state.count("callbacks", "duplicated" if duplicate else "sent")

@@ -41,6 +41,7 @@ class SimSettings:
     host: str = "127.0.0.1"
     port: int = 0  # 0: any free port
     callback_url: str | None = None
+    callback_token: str | None = None  # bearer token c2m issued to this MES (scope: events)
     speed: float = 60.0  # shop seconds per real second
     seed: int | None = None
     faults: Faults = field(default_factory=Faults)
@@ -53,7 +54,13 @@ class Simulator:
         signing.sign(settings.secret, "check", 0, b"")  # a bad secret fails now, not per request
         self.settings = settings
         self.state = SimState(settings.faults, settings.seed, settings.state_file)
-        self.executor = Executor(self.state, settings.speed, settings.callback_url, settings.secret)
+        self.executor = Executor(
+            self.state,
+            settings.speed,
+            settings.callback_url,
+            settings.secret,
+            callback_token=settings.callback_token,
+        )
         self.executor.policy = replace(
             self.executor.policy, max_attempts=settings.callback_attempts
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from planner.calendar import availability
-from planner.model import Kpis, Problem, Schedule, Window
+from planner.model import Assignment, Kpis, Machine, Problem, Schedule, Window
 
 
 def kpis(problem: Problem, schedule: Schedule) -> Kpis:
@@ -26,14 +26,15 @@ def kpis(problem: Problem, schedule: Schedule) -> Kpis:
                 setup / max(setup + total_busy, 1), schedule.makespan)
 
 
-def _available(machine, horizon: Window) -> int:
+def _available(machine: Machine, horizon: Window) -> int:
     total = 0
     for w in availability(machine):
         total += max(0, min(w.end, horizon.end) - max(w.start, horizon.start))
     return total
 
 
-def _orders(problem: Problem, schedule: Schedule):
+def _orders(problem: Problem, schedule: Schedule,
+            ) -> tuple[dict[str, int], float, float, int, list[float]]:
     order_of = {op.id: op.order_id for op in problem.operations}
     ends: dict[str, int] = {}
     for a in schedule.assignments:
@@ -57,7 +58,7 @@ def _orders(problem: Problem, schedule: Schedule):
 def _setup_minutes(problem: Problem, schedule: Schedule) -> int:
     setups = problem.setup_map()
     family = {op.id: op.setup_family for op in problem.operations}
-    lines: dict[str, list] = defaultdict(list)
+    lines: dict[str, list[Assignment]] = defaultdict(list)
     for a in schedule.assignments:
         lines[a.machine_id].append(a)
     total = 0

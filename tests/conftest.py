@@ -67,6 +67,8 @@ def service_env(instance_dir: Path) -> dict[str, str]:
         # A push answers within 10 s or is retried; a claim older than 12 s is presumed lost.
         "C2M_MES_READ_TIMEOUT_S": "10",
         "C2M_MES_CLAIM_TIMEOUT_S": "12",
+        # The simulators' bearer token (scope events); every clean database gets it again.
+        "C2M_MES_CALLBACK_TOKEN": "c2m_test-simulator-events-token",
     }
     env["C2M_MES_URL"] = f"http://127.0.0.1:{env['C2M_MES_SIM_PORT']}"
     return env
@@ -96,12 +98,19 @@ def migrated_database(settings: Settings) -> str:
 
 
 @pytest.fixture()
-def clean_database(migrated_database: str) -> Iterator[str]:
-    """Every table empty at the start of the test."""
+def clean_database(migrated_database: str, service_env: dict[str, str]) -> Iterator[str]:
+    """Every table empty at the start of the test, but for the simulators' MES client."""
+    from c2m import auth
+    from c2m.db import make_session_factory, unit_of_work
+
     engine = make_engine(migrated_database)
     with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
+    with unit_of_work(make_session_factory(engine)) as session:
+        auth.install_client_token(
+            session, "mes-simulator", ("events", "pull"), service_env["C2M_MES_CALLBACK_TOKEN"]
+        )
     engine.dispose()
     yield migrated_database
 
@@ -143,7 +152,10 @@ class WorkerHandle:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "c2m", "worker", "--concurrency", "2"],
-                env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         time.sleep(0.5)
         if self.process.poll() is not None:
@@ -237,15 +249,17 @@ def wait_for_http(url: str, timeout: float = 30) -> None:
 
 
 @pytest.fixture(scope="session")
-def session_server(settings: Settings, service_env: dict[str, str], migrated_database: str
-                   ) -> Iterator[str]:
+def session_server(
+    settings: Settings, service_env: dict[str, str], migrated_database: str
+) -> Iterator[str]:
     """c2m's web app on the session's C2M_PORT: the simulator posts its events here."""
     import threading
 
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", int(service_env["C2M_PORT"]), create_app(settings),
-                         threaded=True)
+    server = make_server(
+        "127.0.0.1", int(service_env["C2M_PORT"]), create_app(settings), threaded=True
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -253,16 +267,29 @@ def session_server(settings: Settings, service_env: dict[str, str], migrated_dat
 
 
 @pytest.fixture(scope="session")
-def mes_simulator(service_env: dict[str, str], session_server: str
-                  ) -> Iterator[str]:
+def mes_simulator(service_env: dict[str, str], session_server: str) -> Iterator[str]:
     """The reference MES as its own process, fast enough that an order finishes in seconds."""
     port = service_env["C2M_MES_SIM_PORT"]
     log_path = Path(service_env["C2M_INSTANCE_DIR"]) / "mes-sim.log"
     with log_path.open("wb") as log:
         simulator = subprocess.Popen(
-            [sys.executable, "-m", "c2m", "mes-sim", "--port", port, "--speed", "20000",
-             "--seed", "7", "--callback-url", session_server + "/api/mes/v1/events"],
-            env=child_env(service_env), stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "c2m",
+                "mes-sim",
+                "--port",
+                port,
+                "--speed",
+                "20000",
+                "--seed",
+                "7",
+                "--callback-url",
+                session_server + "/api/mes/v1/events",
+            ],
+            env=child_env(service_env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     wait_for_http(url + "/_sim/health")

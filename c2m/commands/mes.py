@@ -33,6 +33,12 @@ SECRET_ENV = "C2M_MES_SECRET"
 )
 @click.option("--callback-url", default=None, help="Where to POST status events.")
 @click.option(
+    "--callback-token",
+    envvar="C2M_MES_CALLBACK_TOKEN",
+    default=None,
+    help="Bearer token for the callbacks (env C2M_MES_CALLBACK_TOKEN; scope events).",
+)
+@click.option(
     "--speed", default=60.0, show_default=True, type=float, help="Shop seconds per real second."
 )
 @click.option("--seed", default=None, type=int, help="Seed for every random choice.")
@@ -98,6 +104,7 @@ def mes_sim(
     port: int,
     secret: str | None,
     callback_url: str | None,
+    callback_token: str | None,
     speed: float,
     seed: int | None,
     verbose: bool,
@@ -120,6 +127,7 @@ def mes_sim(
         host=host,
         port=port,
         callback_url=callback_url,
+        callback_token=callback_token,
         speed=speed,
         seed=seed,
         faults=faults,

@@ -85,6 +85,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+STATES_ZH = {
+    "configured": "已配置", "engineered": "已完成工程设计", "planned": "已排程",
+    "released": "已下达", "dispatched": "已发送至车间", "accepted": "车间已接收",
+    "running": "生产中", "interrupted": "已中断", "completed": "已完成", "closed": "已关闭",
+    "rejected": "已退回", "cancelled": "已取消", "aborted": "已中止",
+}  # fmt: skip
+
+
+def state_label(value: str, lang: str | None = None) -> str:
+    """A lifecycle state (an enum value) in the page's language."""
+    return STATES_ZH.get(value, value) if (lang or language()) == "zh" else value
+
+
 def language() -> str:
     asked = request.args.get("lang")
     if asked in LANGUAGES:
@@ -114,4 +127,4 @@ def label(value: Any, lang: str | None = None) -> str:
 def register(app: Flask) -> None:
     @app.context_processor
     def i18n_helpers() -> dict[str, Any]:
-        return {"t": translate, "lang": language(), "label": label}
+        return {"t": translate, "lang": language(), "label": label, "state": state_label}

@@ -28,7 +28,10 @@ PAGE_SIZE = 100
 
 
 @blueprint.post("/events")
+@scope_required("events")
 def events() -> ResponseReturnValue:
+    """A bearer token with the `events` scope says which MES client this is; the webhook
+    signature proves the body is theirs, fresh (±5 min) and unaltered."""
     settings = current_app.extensions["c2m.settings"]
     body = request.get_data()
     try:

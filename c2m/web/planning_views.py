@@ -63,12 +63,15 @@ def _day(raw: str | None) -> datetime:
 
 
 def gantt_svg(session: Session, run: PlanRun | None, win: gantt.Window, interactive: str) -> str:
-    bars, machines = schedule_bars(session, run)
+    bars, machines = schedule_bars(session, run, win)
     frozen = run.frozen_until if run else None
     return gantt.svg(bars, machines, win, frozen, utc_now(), interactive=interactive)
 
 
-def schedule_bars(session: Session, run: PlanRun | None) -> tuple[list[gantt.Bar], list[str]]:
+def schedule_bars(
+    session: Session, run: PlanRun | None, win: gantt.Window
+) -> tuple[list[gantt.Bar], list[str]]:
+    """The operations of the run that overlap the window (lanes: every machine)."""
     from c2m.planning import factory_of
 
     settings = current_app.extensions["c2m.settings"]
@@ -77,12 +80,17 @@ def schedule_bars(session: Session, run: PlanRun | None) -> tuple[list[gantt.Bar
         machines.update(factory_of(settings.products_dir).machines)
     if run is None:
         return [], sorted(machines)
-    setups = _setup_minutes(session, run)
+    in_window = (
+        (PlannedOperation.plan_run_id == run.id)
+        & (PlannedOperation.end > win.start)
+        & (PlannedOperation.start < win.end)
+    )
+    setups = _setup_minutes(session, in_window)
     rows = session.execute(
         select(PlannedOperation, Order.number)
         .join(OrderLine, OrderLine.id == PlannedOperation.order_line_id)
         .join(Order, Order.id == OrderLine.order_id)
-        .where(PlannedOperation.plan_run_id == run.id)
+        .where(in_window)
     ).all()
     bars = [
         gantt.Bar(
@@ -101,9 +109,9 @@ def schedule_bars(session: Session, run: PlanRun | None) -> tuple[list[gantt.Bar
     return bars, sorted(machines)
 
 
-def _setup_minutes(session: Session, run: PlanRun) -> dict[tuple[int, str, str], int]:
+def _setup_minutes(session: Session, in_window: Any) -> dict[tuple[int, str, str], int]:
     """Each operation's own setup on each machine, from the routing snapshots of its line."""
-    in_plan = select(PlannedOperation.order_line_id).filter_by(plan_run_id=run.id)
+    in_plan = select(PlannedOperation.order_line_id).where(in_window)
     lines = session.execute(
         select(OrderLine.id, OrderLine.routing).where(OrderLine.id.in_(in_plan))
     ).all()

@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from c2m import catalogue, orders, planning, preview, products
 from c2m.db import session_factory, unit_of_work
 from c2m.errors import InvalidInput
+from c2m.models import Order
 from c2m.promise import promise_for, promise_order
 from c2m.web import configure_view, panel
 from c2m.web.api import enqueue_plan
@@ -134,7 +135,7 @@ def place_order(model: str) -> ResponseReturnValue:
             )
             run_id = None
             if placed.created:
-                order = session.get_one(orders.Order, placed.order_id)
+                order = session.get_one(Order, placed.order_id)
                 promise_order(session, order, model, choices)
                 run_id = planning.request_plan(session, "insert").id
     except orders.CustomerInvalid as error:

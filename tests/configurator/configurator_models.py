@@ -20,7 +20,8 @@ def model_texts(draw: st.DrawFn) -> str:
     for i, size in enumerate(sizes):
         options = ", ".join(
             f"{{code: o{j}, price: '{draw(st.integers(0, 50))}', attributes: {{w: {j + 1}}}}}"
-            for j in range(size))
+            for j in range(size)
+        )
         lines.append(f"  - {{name: c{i}, type: choice, options: [{options}]}}")
     lines.append(f"  - {{name: b0, type: boolean, price: '{draw(st.integers(0, 30))}'}}")
     low = draw(st.integers(0, 3))
@@ -29,19 +30,23 @@ def model_texts(draw: st.DrawFn) -> str:
     features = lines
     rules = [draw(_rule(len(sizes), sizes)) for _ in range(draw(st.integers(1, 4)))]
     constraints = "\n".join(
-        f"  - {{id: r{i}, kind: rule, expr: \"{rule}\", message: {{en: rule {i}, zh: 规则{i}}}}}"
-        for i, rule in enumerate(rules))
+        f'  - {{id: r{i}, kind: rule, expr: "{rule}", message: {{en: rule {i}, zh: 规则{i}}}}}'
+        for i, rule in enumerate(rules)
+    )
     return (
-        "model: gen\nversion: '1'\nbase_price: '100'\nfeatures:\n" + "\n".join(features)
-        + "\nconstraints:\n" + constraints
-        + "\nprices:\n  - {id: p, when: \"b0\", amount: \"c0.w * n0 + n1\"}\n"
+        "model: gen\nversion: '1'\nbase_price: '100'\nfeatures:\n"
+        + "\n".join(features)
+        + "\nconstraints:\n"
+        + constraints
+        + '\nprices:\n  - {id: p, when: "b0", amount: "c0.w * n0 + n1"}\n'
     )
 
 
 def _rule(count: int, sizes: list[int]) -> st.SearchStrategy[str]:
     atoms = st.one_of(
         st.tuples(st.integers(0, count - 1), st.integers(0, 3)).map(
-            lambda t: f"c{t[0]} == 'o{min(t[1], sizes[t[0]] - 1)}'"),
+            lambda t: f"c{t[0]} == 'o{min(t[1], sizes[t[0]] - 1)}'"
+        ),
         st.just("b0"),
         st.integers(0, 10).map(lambda k: f"n0 + n1 <= {k}"),
         st.integers(0, 4).map(lambda k: f"c1.w * 2 >= n1 + {k}"),
@@ -69,8 +74,9 @@ def all_valid(model: ProductModel) -> list[dict[str, object]]:
     return valid
 
 
-def extending(valid: list[dict[str, object]], choices: dict[str, object]
-              ) -> list[dict[str, object]]:
+def extending(
+    valid: list[dict[str, object]], choices: dict[str, object]
+) -> list[dict[str, object]]:
     return [v for v in valid if all(v[k] == x for k, x in choices.items())]
 
 

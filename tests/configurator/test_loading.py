@@ -60,12 +60,12 @@ def test_type_errors_are_reported():
     with pytest.raises(ModelError, match="cannot compare 'width' \\(number\\)"):
         load("constraints:\n  - id: c\n    kind: rule\n    expr: \"width == 'fabric'\"\n")
     with pytest.raises(ModelError, match="expected true/false"):
-        load("constraints:\n  - id: c\n    kind: rule\n    expr: \"width + 1\"\n")
+        load('constraints:\n  - id: c\n    kind: rule\n    expr: "width + 1"\n')
 
 
 def test_unknown_attribute_is_reported():
     with pytest.raises(ModelError, match="has no attribute 'colour'"):
-        load("prices:\n  - id: p\n    amount: \"cover.colour * 2\"\n")
+        load('prices:\n  - id: p\n    amount: "cover.colour * 2"\n')
 
 
 def test_structural_errors_name_the_field():
@@ -73,8 +73,9 @@ def test_structural_errors_name_the_field():
         load_model_text(HEADER.replace("step: 10", "step: 30"), file="x.yaml")
     assert caught.value.line == 14 and "multiple of step" in caught.value.message
     with pytest.raises(ModelError, match="x.yaml:5: features\\[0\\]: unknown field 'colour'"):
-        load_model_text(HEADER.replace("  - name: cover\n", "  - name: cover\n    colour: 1\n"),
-                        file="x.yaml")
+        load_model_text(
+            HEADER.replace("  - name: cover\n", "  - name: cover\n    colour: 1\n"), file="x.yaml"
+        )
     with pytest.raises(ModelError, match="duplicate feature name 'cover'"):
         load_model_text(HEADER + "  - name: cover\n    type: boolean\n", file="x.yaml")
 
@@ -87,5 +88,7 @@ def test_yaml_syntax_errors_have_a_line():
 
 def test_table_values_must_be_in_the_domain():
     with pytest.raises(ModelError, match="x.yaml:21: feature 'cover': 'silk' is not one of"):
-        load("constraints:\n  - id: t\n    kind: table\n    columns: [cover, width]\n"
-             "    rows:\n      - [silk, 100]\n")
+        load(
+            "constraints:\n  - id: t\n    kind: table\n    columns: [cover, width]\n"
+            "    rows:\n      - [silk, 100]\n"
+        )

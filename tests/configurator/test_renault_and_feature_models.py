@@ -55,7 +55,8 @@ def test_renault_domains_agree_with_sat_on_random_states(renault):
         bdd_state = renault.configure(choices, explain=False, price=False)
         sat_state = sat.configure(choices, explain=False, price=False)
         assert [f.available for f in bdd_state.features] == [
-            f.available for f in sat_state.features]
+            f.available for f in sat_state.features
+        ]
         assert renault.complete(choices) is not None
 
 

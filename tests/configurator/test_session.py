@@ -23,8 +23,7 @@ def test_unavailable_option_says_which_choice_rules_it_out(mini):
     why = legs.unavailable["plastic"]
     assert why.blocking == (("cover", "leather"),)
     assert [rule.id for rule in why.rules] == ["leather_no_plastic_legs"]
-    assert why.text() == ("Leather covers need wooden or metal legs "
-                          "(because of cover = leather)")
+    assert why.text() == ("Leather covers need wooden or metal legs (because of cover = leather)")
     assert "真皮面料需配木腿或金属腿" in why.text("zh")
     assert why.suggestion() == "change cover to fabric to allow this"
 
@@ -63,8 +62,9 @@ def test_pricing_an_incomplete_configuration_is_an_error(mini):
 
 
 def test_http_entry_coerces_strings_and_rejects_bad_values(mini):
-    result = configure_request(mini, {"seats": "two", "headrest": "true", "width": "1400",
-                                      "legs": ""})
+    result = configure_request(
+        mini, {"seats": "two", "headrest": "true", "width": "1400", "legs": ""}
+    )
     assert result["choices"] == {"seats": "two", "headrest": True, "width": 1400}
     assert result["completions"].isdigit()
     with pytest.raises(ChoiceError, match="not 1400 plus a multiple of 10"):
@@ -79,8 +79,9 @@ def test_http_entry_coerces_strings_and_rejects_bad_values(mini):
 
 def test_complete_http_request_carries_a_server_side_price(mini):
     values = mini.complete({})
-    result = configure_request(mini, {k: str(v).lower() if isinstance(v, bool) else str(v)
-                                      for k, v in values.items()})
+    result = configure_request(
+        mini, {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in values.items()}
+    )
     assert result["complete"] and result["price"]["total"] == str(mini.price(values).total)
 
 

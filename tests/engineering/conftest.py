@@ -17,8 +17,11 @@ PRODUCTS = ("sofa", "wardrobe", "kitchen", "desk", "washer", "fridge")
 
 
 def _engineered_products() -> list[str]:
-    return [p for p in PRODUCTS if (PRODUCTS_DIR / p / "bom.yaml").exists()
-            and (PRODUCTS_DIR / p / "routing.yaml").exists()]
+    return [
+        p
+        for p in PRODUCTS
+        if (PRODUCTS_DIR / p / "bom.yaml").exists() and (PRODUCTS_DIR / p / "routing.yaml").exists()
+    ]
 
 
 @cache

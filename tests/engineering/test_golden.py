@@ -30,8 +30,7 @@ def test_engineered_order_matches_its_golden_file(
     assert text == path.read_text(encoding="utf-8")
 
 
-def test_every_product_has_at_least_three_named_configurations(product: str, named: Named
-                                                               ) -> None:
+def test_every_product_has_at_least_three_named_configurations(product: str, named: Named) -> None:
     assert len(named(product)) >= 3
 
 

@@ -50,8 +50,9 @@ operations:
 """
 
 
-def product(tmp_path: Path, bom: str = GOOD_BOM, routing: str = GOOD_ROUTING,
-            factory: str | None = None) -> Path:
+def product(
+    tmp_path: Path, bom: str = GOOD_BOM, routing: str = GOOD_ROUTING, factory: str | None = None
+) -> Path:
     """A copy of the sofa model with the given BOM and routing, and the shared files."""
     shared = SOFA.parent
     folder = tmp_path / "sofa"
@@ -86,8 +87,9 @@ def test_unknown_name_in_a_formula_names_file_line_line_id_and_the_name(tmp_path
 
 
 def test_unknown_name_in_a_routing_time_is_reported_at_the_operation(tmp_path: Path) -> None:
-    error = load_error(product(tmp_path, routing=GOOD_ROUTING.replace('"1 + area_m2"',
-                                                                      '"1 + aera_m2"')))
+    error = load_error(
+        product(tmp_path, routing=GOOD_ROUTING.replace('"1 + area_m2"', '"1 + aera_m2"'))
+    )
     assert error.file.endswith("routing.yaml") and error.line == 6
     assert "operation 'cut'" in str(error) and "aera_m2" in str(error)
 
@@ -99,15 +101,13 @@ def test_unit_mismatch_between_line_and_item_is_a_load_error(tmp_path: Path) -> 
     assert "LEG-OAK-120" in str(error)
 
 
-def test_cutting_a_piece_from_an_item_counted_in_pieces_is_a_unit_mismatch(tmp_path: Path
-                                                                          ) -> None:
+def test_cutting_a_piece_from_an_item_counted_in_pieces_is_a_unit_mismatch(tmp_path: Path) -> None:
     error = load_error(product(tmp_path, GOOD_BOM.replace("item: PLY-15", "item: LEG-OAK-120")))
     assert "unit mismatch" in str(error) and "arm_board" in str(error)
 
 
 @pytest.mark.parametrize("quantity", ["0", "-2"])
-def test_zero_or_negative_constant_quantity_is_a_load_error(tmp_path: Path, quantity: str
-                                                           ) -> None:
+def test_zero_or_negative_constant_quantity_is_a_load_error(tmp_path: Path, quantity: str) -> None:
     error = load_error(product(tmp_path, GOOD_BOM.replace("qty: 4", f"qty: {quantity}")))
     assert error.line == 12 and "legs" in str(error) and "must be positive" in str(error)
 
@@ -128,30 +128,37 @@ def test_bom_cycle_reports_the_full_path(tmp_path: Path) -> None:
 
 
 def test_precedence_cycle_reports_the_full_path(tmp_path: Path) -> None:
-    routing = GOOD_ROUTING.replace("    consumes: [arm_board]\n",
-                                   "    consumes: [arm_board]\n    after: [assemble]\n")
+    routing = GOOD_ROUTING.replace(
+        "    consumes: [arm_board]\n", "    consumes: [arm_board]\n    after: [assemble]\n"
+    )
     error = load_error(product(tmp_path, routing=routing))
     assert "precedence cycle" in str(error)
     assert "cut -> assemble -> cut" in str(error) or "assemble -> cut -> assemble" in str(error)
 
 
 def test_operation_no_machine_can_run_is_a_load_error(tmp_path: Path) -> None:
-    error = load_error(product(tmp_path, routing=GOOD_ROUTING.replace(
-        "capability: furniture_assembly", "capability: teleport")))
+    error = load_error(
+        product(
+            tmp_path,
+            routing=GOOD_ROUTING.replace("capability: furniture_assembly", "capability: teleport"),
+        )
+    )
     assert error.line == 8 and "operation 'assemble'" in str(error)
     assert "no machine" in str(error) and "teleport" in str(error)
 
 
 def test_a_named_machine_without_the_capability_is_a_load_error(tmp_path: Path) -> None:
-    routing = GOOD_ROUTING.replace("    run: 10\n", "    run: 10\n    machines:\n"
-                                   "      - {machine: SEW-01}\n")
+    routing = GOOD_ROUTING.replace(
+        "    run: 10\n", "    run: 10\n    machines:\n      - {machine: SEW-01}\n"
+    )
     error = load_error(product(tmp_path, routing=routing))
     assert "SEW-01" in str(error) and "cannot run 'furniture_assembly'" in str(error)
 
 
 def test_bom_line_no_operation_consumes_is_a_load_error(tmp_path: Path) -> None:
-    error = load_error(product(tmp_path, routing=GOOD_ROUTING.replace("[arm_set, legs]",
-                                                                      "[arm_set]")))
+    error = load_error(
+        product(tmp_path, routing=GOOD_ROUTING.replace("[arm_set, legs]", "[arm_set]"))
+    )
     assert error.file.endswith("bom.yaml") and error.line == 10
     assert "'legs' is not consumed" in str(error)
 
@@ -162,8 +169,9 @@ def test_unknown_item_names_the_line(tmp_path: Path) -> None:
 
 
 def test_sub_assembly_parameters_must_all_be_bound(tmp_path: Path) -> None:
-    bom = GOOD_BOM.replace("  - id: arm\n    item: SF-ARM\n",
-                           "  - id: arm\n    item: SF-ARM\n    params: [arm_w]\n")
+    bom = GOOD_BOM.replace(
+        "  - id: arm\n    item: SF-ARM\n", "  - id: arm\n    item: SF-ARM\n    params: [arm_w]\n"
+    )
     error = load_error(product(tmp_path, bom))
     assert "arm_set" in str(error) and "arm_w" in str(error)
 

@@ -43,14 +43,21 @@ def test_every_sampled_valid_configuration_engineers_without_a_defect(
 
 
 def _cut_area(model: EngineeringModel, values: dict[str, object]) -> Decimal:
-    return sum((n.quantity for n in engineer(model, values).tree.walk()
-                if n.cut is not None and n.unit == "m2"), Decimal(0))
+    return sum(
+        (
+            n.quantity
+            for n in engineer(model, values).tree.walk()
+            if n.cut is not None and n.unit == "m2"
+        ),
+        Decimal(0),
+    )
 
 
 def test_cut_area_grows_with_a_larger_dimension(product: str, engineering: Loader) -> None:
     model = engineering(product)
-    dimensions = [f for f in model.product.features
-                  if f.type is FeatureType.INTEGER and f.unit == "mm"]
+    dimensions = [
+        f for f in model.product.features if f.type is FeatureType.INTEGER and f.unit == "mm"
+    ]
     compared = 0
     for values in sample_configurations(model.product, 25, seed=3):
         for feature in dimensions:
@@ -66,8 +73,15 @@ def test_cut_area_grows_with_a_larger_dimension(product: str, engineering: Loade
 def test_a_depth_or_height_step_changes_a_cut_by_exactly_that_step(engineering: Loader) -> None:
     wardrobe = engineering("wardrobe")
     values = sample_configurations(wardrobe.product, 1, seed=11)[0]
-    values.update(height=2200, top_cabinets=False, door_type="open", front="none",
-                  handle="none", soft_close=True, drawers=max(int(str(values["drawers"])), 1))
+    values.update(
+        height=2200,
+        top_cabinets=False,
+        door_type="open",
+        front="none",
+        handle="none",
+        soft_close=True,
+        drawers=max(int(str(values["drawers"])), 1),
+    )
     if not _valid(wardrobe, values):
         pytest.skip("sampled wardrobe cannot be made open-fronted")
     sides = {c.path: c for c in engineer(wardrobe, values).cut_list if "/carcass_sides/" in c.path}
@@ -79,12 +93,26 @@ def test_a_depth_or_height_step_changes_a_cut_by_exactly_that_step(engineering: 
 
 
 def test_sofa_fabric_area_scales_with_seat_depth(sofa: EngineeringModel) -> None:
-    values = {"layout": "straight", "seats_800": 2, "seats_1000": 0, "return_seats": 0,
-              "arms": "slim", "total_width": 1900, "return_length": 0, "seat_depth": 900,
-              "cover": "tech_fabric", "colour": "grey", "legs": "oak",
-              "filling": "hr_foam", "firmness": "medium", "recliner": False,
-              "usb_charging": False, "removable_covers": True, "stain_protection": False,
-              "headrests": 0}
+    values = {
+        "layout": "straight",
+        "seats_800": 2,
+        "seats_1000": 0,
+        "return_seats": 0,
+        "arms": "slim",
+        "total_width": 1900,
+        "return_length": 0,
+        "seat_depth": 900,
+        "cover": "tech_fabric",
+        "colour": "grey",
+        "legs": "oak",
+        "filling": "hr_foam",
+        "firmness": "medium",
+        "recliner": False,
+        "usb_charging": False,
+        "removable_covers": True,
+        "stain_protection": False,
+        "headrests": 0,
+    }
     shallow = _lines(sofa, values)["cover_tech"]
     deep = _lines(sofa, {**values, "seat_depth": 950})["cover_tech"]
     # seat panels: 2 modules x 4 panels x 880 mm wide; arms: 2 x 2 panels x 850 mm wide
@@ -97,9 +125,13 @@ def test_turning_an_option_off_removes_the_lines_it_selects(
 ) -> None:
     model = engineering(product)
     booleans = [f.name for f in model.product.features if f.type is FeatureType.BOOLEAN]
-    only_on = {line.id: line.when.expr.key for line in model.bom.lines()
-               if line.when is not None and isinstance(line.when.expr, Ref)
-               and line.when.expr.key in booleans}
+    only_on = {
+        line.id: line.when.expr.key
+        for line in model.bom.lines()
+        if line.when is not None
+        and isinstance(line.when.expr, Ref)
+        and line.when.expr.key in booleans
+    }
     checked = 0
     for values in sample_configurations(model.product, 30, seed=5):
         for name in booleans:
@@ -131,8 +163,12 @@ def test_an_exclusive_group_with_two_lines_selected_is_reported_with_both(
     kit = bom.assemblies["leg_kit"]
     oak = next(line for line in kit.lines if line.id == "legs_oak")
     always = replace(oak, id="legs_oak_twin", when=None)
-    broken = replace(sofa, bom=replace(bom, assemblies={
-        **bom.assemblies, "leg_kit": replace(kit, lines=(*kit.lines, always))}))
+    broken = replace(
+        sofa,
+        bom=replace(
+            bom, assemblies={**bom.assemblies, "leg_kit": replace(kit, lines=(*kit.lines, always))}
+        ),
+    )
     values = sample_configurations(sofa.product, 60, seed=1)
     with pytest.raises(EngineeringError, match="exclusive group 'leg_type'"):
         validate_samples(broken, values)
@@ -150,12 +186,19 @@ def test_a_quantity_that_reaches_zero_in_a_valid_configuration_is_reported(
     node["qty"] = "seats_1000"
     node.key_lines["qty"] = 99
     root = sofa.bom.assemblies["sofa"]
-    lines = tuple(replace(line, qty=formula(node, "qty", "line 'connectors'"))
-                  if line.id == "connectors" else line for line in root.lines)
-    broken = replace(sofa, bom=replace(sofa.bom, assemblies={
-        **sofa.bom.assemblies, "sofa": replace(root, lines=lines)}))
-    values = [v for v in sample_configurations(sofa.product, 40, seed=4)
-              if v["seats_1000"] == 0]
+    lines = tuple(
+        replace(line, qty=formula(node, "qty", "line 'connectors'"))
+        if line.id == "connectors"
+        else line
+        for line in root.lines
+    )
+    broken = replace(
+        sofa,
+        bom=replace(
+            sofa.bom, assemblies={**sofa.bom.assemblies, "sofa": replace(root, lines=lines)}
+        ),
+    )
+    values = [v for v in sample_configurations(sofa.product, 40, seed=4) if v["seats_1000"] == 0]
     assert values
     with pytest.raises(EngineeringError, match="must be positive") as caught:
         validate_samples(broken, values)
@@ -169,8 +212,7 @@ def test_every_sample_product_loads_validated_without_warnings(
     assert warnings == []
 
 
-def test_random_valid_orders_engineer_reproducibly_for_the_benchmark(products_dir: Path
-                                                                    ) -> None:
+def test_random_valid_orders_engineer_reproducibly_for_the_benchmark(products_dir: Path) -> None:
     first = engineer_random_orders(products_dir / "washer", 5, seed=21)
     again = engineer_random_orders(products_dir / "washer", 5, seed=21)
     assert len(first) == 5

@@ -22,11 +22,25 @@ FACTORY = Path(__file__).resolve().parents[2] / "sample_products" / "factory.yam
 
 def _sofa_values(**changes: object) -> dict[str, object]:
     values: dict[str, object] = {
-        "layout": "straight", "seats_800": 2, "seats_1000": 0, "return_seats": 0,
-        "arms": "slim", "total_width": 1900, "return_length": 0, "seat_depth": 900,
-        "cover": "tech_fabric", "colour": "grey", "legs": "oak", "filling": "hr_foam",
-        "firmness": "medium", "recliner": False, "usb_charging": False,
-        "removable_covers": True, "stain_protection": False, "headrests": 0}
+        "layout": "straight",
+        "seats_800": 2,
+        "seats_1000": 0,
+        "return_seats": 0,
+        "arms": "slim",
+        "total_width": 1900,
+        "return_length": 0,
+        "seat_depth": 900,
+        "cover": "tech_fabric",
+        "colour": "grey",
+        "legs": "oak",
+        "filling": "hr_foam",
+        "firmness": "medium",
+        "recliner": False,
+        "usb_charging": False,
+        "removable_covers": True,
+        "stain_protection": False,
+        "headrests": 0,
+    }
     values.update(changes)
     return values
 
@@ -35,8 +49,9 @@ def test_a_skipped_operation_passes_its_precedence_on(sofa: EngineeringModel) ->
     ops = {op.id: op for op in engineer(sofa, _sofa_values()).routing.operations}
     assert "stain_treat" not in ops
     assert ops["sew_covers"].predecessors == ("cut_fabric",)
-    treated = {op.id: op for op in engineer(sofa, _sofa_values(stain_protection=True))
-               .routing.operations}
+    treated = {
+        op.id: op for op in engineer(sofa, _sofa_values(stain_protection=True)).routing.operations
+    }
     assert treated["sew_covers"].predecessors == ("cut_fabric", "stain_treat")
 
 
@@ -48,8 +63,7 @@ def test_parallel_branches_join_at_upholstery(sofa: EngineeringModel) -> None:
 
 
 def test_run_time_is_divided_by_machine_speed_and_setup_is_not(sofa: EngineeringModel) -> None:
-    op = next(o for o in engineer(sofa, _sofa_values()).routing.operations
-              if o.id == "cut_fabric")
+    op = next(o for o in engineer(sofa, _sofa_values()).routing.operations if o.id == "cut_fabric")
     fast, slow = (next(m for m in op.machines if m.machine == k) for k in ("FCUT-01", "FCUT-02"))
     assert fast.setup_min == slow.setup_min == Decimal(8)
     assert abs(slow.run_min * Decimal("0.45") - fast.run_min) < Decimal("0.01")
@@ -57,8 +71,9 @@ def test_run_time_is_divided_by_machine_speed_and_setup_is_not(sofa: Engineering
 
 
 def test_machine_specific_times_replace_the_default_formula(sofa: EngineeringModel) -> None:
-    order = engineer(sofa, _sofa_values(cover="top_grain_leather", colour="cognac",
-                                        removable_covers=False))
+    order = engineer(
+        sofa, _sofa_values(cover="top_grain_leather", colour="cognac", removable_covers=False)
+    )
     op = next(o for o in order.routing.operations if o.id == "cut_leather")
     manual = next(m for m in op.machines if m.machine == "FCUT-02")
     assert manual.setup_min == 5 and op.setup_value == "leather"
@@ -71,10 +86,14 @@ def test_critical_path_is_the_longest_chain_on_the_fastest_machines(
     routing = engineer(sofa, _sofa_values()).routing
     graph = routing.graph()
     minutes = {op.id: op.fastest.minutes for op in routing.operations}
-    longest = max(sum(minutes[n] for n in path)
-                  for source in graph if graph.in_degree(source) == 0
-                  for sink in graph if graph.out_degree(sink) == 0
-                  for path in nx.all_simple_paths(graph, source, sink))
+    longest = max(
+        sum(minutes[n] for n in path)
+        for source in graph
+        if graph.in_degree(source) == 0
+        for sink in graph
+        if graph.out_degree(sink) == 0
+        for path in nx.all_simple_paths(graph, source, sink)
+    )
     assert routing.lead_time_minutes == longest
     assert sum(minutes[n] for n in routing.critical_path) == longest
     assert routing.lead_time_days > 0
@@ -85,8 +104,7 @@ def test_every_consumed_line_has_exactly_one_selected_consumer(sofa: Engineering
         order = engineer(sofa, values)
         consumed = [k for op in order.routing.operations for k in op.consumes]
         assert len(consumed) == len(set(consumed))
-        assert {r.operation for r in order.requirements} <= {o.id for o in
-                                                             order.routing.operations}
+        assert {r.operation for r in order.requirements} <= {o.id for o in order.routing.operations}
 
 
 def test_planner_operations_are_plain_whole_minutes_with_prefixed_ids(
@@ -97,8 +115,11 @@ def test_planner_operations_are_plain_whole_minutes_with_prefixed_ids(
     assert {op["id"] for op in ops} == {f"L7/{o.id}" for o in routing.operations}
     pack = next(op for op in ops if op["id"] == "L7/pack")
     assert pack["predecessors"] == ["L7/final_assembly"]
-    assert all(isinstance(t["duration"], int) and t["duration"] >= t["run"]
-               for op in ops for t in op["machines"].values())
+    assert all(
+        isinstance(t["duration"], int) and t["duration"] >= t["run"]
+        for op in ops
+        for t in op["machines"].values()
+    )
 
 
 def test_shanghai_calendar_gives_utc_working_intervals_and_skips_sundays() -> None:
@@ -108,8 +129,10 @@ def test_shanghai_calendar_gives_utc_working_intervals_and_skips_sundays() -> No
     end = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # Monday 08:00 in Shanghai
     intervals = calendar.working_intervals(start, end, factory.zone)
     assert intervals[0] == (start, datetime(2026, 11, 21, 6, 0, tzinfo=UTC))
-    assert intervals[1] == (datetime(2026, 11, 21, 6, 0, tzinfo=UTC),
-                            datetime(2026, 11, 21, 14, 0, tzinfo=UTC))
+    assert intervals[1] == (
+        datetime(2026, 11, 21, 6, 0, tzinfo=UTC),
+        datetime(2026, 11, 21, 14, 0, tzinfo=UTC),
+    )
     assert intervals[-1] == (datetime(2026, 11, 22, 22, 0, tzinfo=UTC), end)  # Monday 06:00
     assert calendar.minutes_per_day() == 960
 
@@ -131,9 +154,24 @@ def _expressions(draw: st.DrawFn, depth: int = 3) -> str:
     if depth == 0:
         return str(draw(_atoms))
     left, right = draw(_expressions(depth - 1)), draw(_expressions(depth - 1))
-    form = draw(st.sampled_from(["{} + {}", "{} * {}", "{} / {}", "{} == {}", "{} < {}",
-                                 "{} and {}", "not {}", "{} if flag else {}", "min({}, {})",
-                                 "{} in ('x', 3)", "{} - {}", "{} // {}"]))
+    form = draw(
+        st.sampled_from(
+            [
+                "{} + {}",
+                "{} * {}",
+                "{} / {}",
+                "{} == {}",
+                "{} < {}",
+                "{} and {}",
+                "not {}",
+                "{} if flag else {}",
+                "min({}, {})",
+                "{} in ('x', 3)",
+                "{} - {}",
+                "{} // {}",
+            ]
+        )
+    )
     return "(" + form.format(left, right) + ")"
 
 

@@ -29,14 +29,15 @@ def planner_client(app: Flask):  # type: ignore[no-untyped-def]
     return client
 
 
-def wait_until(check, timeout: float = 90.0):  # type: ignore[no-untyped-def]
+def wait_until(check, timeout: float = 180.0, what: str = "condition"):  # type: ignore[no-untyped-def]
+    """Poll `check` until it returns something truthy; generous, since CI machines are busy."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()
         if value:
             return value
         time.sleep(0.3)
-    raise AssertionError("condition not reached in time")
+    raise AssertionError(f"{what} not reached in {timeout:.0f} s")
 
 
 def test_a_released_order_reaches_the_mes_once_and_comes_back_completed(

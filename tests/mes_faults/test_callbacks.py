@@ -49,8 +49,13 @@ def post(
 ):  # type: ignore[no-untyped-def]
     headers = signing.sign_headers(secret or settings.mes_secret, event_id, body, timestamp)
     return app.test_client().post(
-        "/api/mes/v1/events", data=body, headers={**headers, "Content-Type": "application/json"}
+        "/api/mes/v1/events",
+        data=body,
+        headers={**headers, **EVENTS_TOKEN, "Content-Type": "application/json"},
     )
+
+
+EVENTS_TOKEN = {"Authorization": "Bearer c2m_test-simulator-events-token"}
 
 
 def state_of(app: Flask) -> WorkOrderState:
@@ -90,7 +95,7 @@ def test_a_tampered_callback_is_refused_and_logged(app, settings, work_order, ca
         response = app.test_client().post(
             "/api/mes/v1/events",
             data=tampered,
-            headers={**headers, "Content-Type": "application/json"},
+            headers={**headers, **EVENTS_TOKEN, "Content-Type": "application/json"},
         )
     assert response.status_code == 401
     assert state_of(app) is WorkOrderState.RELEASED
@@ -110,7 +115,9 @@ def test_a_replayed_callback_has_no_second_effect(app, settings, work_order) -> 
     client = app.test_client()
     for _ in range(3):
         client.post(
-            "/api/mes/v1/events", data=body, headers={**headers, "Content-Type": "application/json"}
+            "/api/mes/v1/events",
+            data=body,
+            headers={**headers, **EVENTS_TOKEN, "Content-Type": "application/json"},
         )
     with app.extensions["c2m.sessions"]() as session:
         assert len(session.scalars(select(MesEvent)).all()) == 1
@@ -129,7 +136,9 @@ def test_an_mes_client_cannot_use_planner_pages_and_planners_cannot_pull(app) ->
 
 
 def test_shop_floor_times_fix_running_work_and_a_late_start_asks_for_a_replan(
-    app, settings, work_order  # type: ignore[no-untyped-def]
+    app,
+    settings,
+    work_order,  # type: ignore[no-untyped-def]
 ) -> None:
     from datetime import timedelta
 
@@ -140,14 +149,46 @@ def test_shop_floor_times_fix_running_work_and_a_late_start_asks_for_a_replan(
         op_id, planned_start = first.operation_id, first.start
     late_start = planned_start + timedelta(hours=2)
     event_id = f"evt-{work_order}-late"
-    body = json.dumps({
-        "id": event_id, "work_order_id": work_order, "sequence": 1, "kind": "started",
-        "occurred_at": late_start.isoformat(),
-        "operations": [{"operation_id": op_id, "state": "started", "machine_id": first.machine,
-                        "actual_start": late_start.isoformat()}]}).encode()
+    body = json.dumps(
+        {
+            "id": event_id,
+            "work_order_id": work_order,
+            "sequence": 1,
+            "kind": "started",
+            "occurred_at": late_start.isoformat(),
+            "operations": [
+                {
+                    "operation_id": op_id,
+                    "state": "started",
+                    "machine_id": first.machine,
+                    "actual_start": late_start.isoformat(),
+                }
+            ],
+        }
+    ).encode()
     assert post(app, settings, event_id, body).status_code == 200
     with app.extensions["c2m.sessions"]() as session:
         row = session.scalars(select(PlannedOperation).filter_by(operation_id=op_id)).first()
         assert row.fixed and row.start == late_start
         kinds = [(run.kind, run.status.value) for run in session.scalars(select(PlanRun))]
     assert ("replan", "queued") in kinds
+
+
+def test_events_need_a_token_with_the_events_scope(app, settings, work_order) -> None:  # type: ignore[no-untyped-def]
+    from c2m import auth
+    from c2m.db import unit_of_work
+
+    event_id, body = event(work_order, 1, "started")
+    headers = {
+        **signing.sign_headers(settings.mes_secret, event_id, body),
+        "Content-Type": "application/json",
+    }
+    client = app.test_client()
+    assert client.post("/api/mes/v1/events", data=body, headers=headers).status_code == 401
+    with unit_of_work(app.extensions["c2m.sessions"]) as session:
+        pull_only = auth.issue_client_token(session, "puller", ("pull",))
+    refused = client.post(
+        "/api/mes/v1/events", data=body, headers={**headers, "Authorization": f"Bearer {pull_only}"}
+    )
+    assert refused.status_code == 403
+    assert state_of(app) is WorkOrderState.RELEASED

@@ -48,7 +48,7 @@ def test_an_mes_that_applies_but_answers_after_the_timeout_gets_no_second_effect
     config = config_for(simulator.url, settings, read_timeout=1.0)
     sessions = app.extensions["c2m.sessions"]
     assert dispatch.deliver(sessions, config, message_id) == "retry"
-    wait_until(lambda: simulator.state()["effects"], timeout=20)  # applied, answer lost
+    wait_until(lambda: simulator.state()["effects"], what="applied by the MES")  # applied, answer lost
     simulator.set_faults(slow_seconds=0.0)
     drain(app, config)
     state = simulator.state()

@@ -20,8 +20,11 @@ def openapi_path(rule: str) -> str:
 
 def test_every_api_route_is_in_the_openapi_document(app: Flask) -> None:
     documented = app.test_client().get("/api/openapi.json").get_json()["paths"]
-    routes = {openapi_path(rule.rule) for rule in app.url_map.iter_rules()
-              if rule.rule.startswith("/api/") and rule.rule != "/api/openapi.json"}
+    routes = {
+        openapi_path(rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/") and rule.rule != "/api/openapi.json"
+    }
     missing = {route for route in routes if route not in documented}
     assert not missing, sorted(missing)
 
@@ -33,7 +36,8 @@ def pull_client(app: Flask, scopes: tuple[str, ...] = ("pull",)):  # type: ignor
 
 
 def test_a_pull_client_reads_released_work_orders_that_match_the_schema_and_acks_them(
-    app: Flask, release_orders  # type: ignore[no-untyped-def]
+    app: Flask,
+    release_orders,  # type: ignore[no-untyped-def]
 ) -> None:
     release_orders(2)
     client, headers = pull_client(app)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from c2m import bootstrap, migrate, orders, planning, release
+from c2m import auth, bootstrap, migrate, orders, planning, release
 from c2m.app import create_app
 from c2m.db import unit_of_work
 from c2m.models import MesEvent, Order, OutboxMessage, PlanRun, WorkOrder
@@ -19,6 +19,7 @@ from mes_bridge import signing
 from mes_bridge.lifecycle import WorkOrderState
 from mes_bridge.model import PayloadFormat
 from tests.flow.conftest import named_configuration
+from tests.mes_faults.test_callbacks import EVENTS_TOKEN
 
 SAMPLES = REPO_ROOT / "sample_products"
 
@@ -34,6 +35,9 @@ def planned_app(private_postgres, settings: Settings):  # type: ignore[no-untype
     app = create_app(here)
     sessions = app.extensions["c2m.sessions"]
     with unit_of_work(sessions) as session:
+        auth.install_client_token(
+            session, "mes-simulator", ("events",), EVENTS_TOKEN["Authorization"].split()[1]
+        )
         orders.place_order(
             session,
             model="sofa",
@@ -102,7 +106,9 @@ def test_an_event_during_a_database_outage_gets_503_and_applies_once_when_retrie
     def send():  # type: ignore[no-untyped-def]
         headers = signing.sign_headers(settings.mes_secret, "evt-outage-1", body)
         return client.post(
-            "/api/mes/v1/events", data=body, headers={**headers, "Content-Type": "application/json"}
+            "/api/mes/v1/events",
+            data=body,
+            headers={**headers, **EVENTS_TOKEN, "Content-Type": "application/json"},
         )
 
     private_postgres.stop()

@@ -33,11 +33,11 @@ def test_a_broker_restart_loses_no_work_order(
     try:
         worker.start()
         release_orders(5)
-        wait_until(lambda: simulator.state()["injected"]["dropped"] >= 5, timeout=60)
+        wait_until(lambda: simulator.state()["injected"]["dropped"] >= 5, what="pushes dropped")
         private_redis.stop()
         private_redis.start()
         simulator.set_faults(down=False)
-        wait_until(lambda: delivered(app), timeout=120)
+        wait_until(lambda: delivered(app), what="backlog drained")
     finally:
         simulator.set_faults(down=False)
         worker.stop()

@@ -25,16 +25,16 @@ def test_a_push_interrupted_by_a_killed_worker_is_delivered_once_by_the_next(
     mes_simulator: str,  # type: ignore[no-untyped-def]
 ) -> None:
     simulator = Simulator(mes_simulator, None)  # type: ignore[arg-type]
-    simulator.set_faults(slow_seconds=8.0)  # applies, then holds the answer
+    simulator.set_faults(slow_seconds=8.0)  # applies, then holds the answer past the kill
     try:
         release_orders(1)  # the worker's sweeper finds the outbox row and pushes it
-        wait_until(lambda: outbox_status(app) is OutboxStatus.IN_FLIGHT, timeout=60)
+        wait_until(lambda: outbox_status(app) is OutboxStatus.IN_FLIGHT, what="push claimed")
         time.sleep(1.0)  # the request is on the wire (or being applied) when the worker dies
         celery_worker_process.kill()
         simulator.set_faults(slow_seconds=0.0)
         assert outbox_status(app) is OutboxStatus.IN_FLIGHT
         celery_worker_process.start()
-        wait_until(lambda: outbox_status(app) is OutboxStatus.DELIVERED, timeout=90)
+        wait_until(lambda: outbox_status(app) is OutboxStatus.DELIVERED, what="redelivery")
     finally:
         simulator.set_faults(slow_seconds=0.0)
     assert set(simulator.state()["effects"].values()) == {1}

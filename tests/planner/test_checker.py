@@ -30,14 +30,17 @@ def test_a_valid_schedule_has_no_violations() -> None:
     assert check(PROBLEM, GOOD) == []
 
 
-@pytest.mark.parametrize(("q", "kind"), [
-    (Assignment("q", "B", 30, 40), "eligibility"),
-    (Assignment("q", "A", 15, 30), "duration"),
-    (Assignment("q", "A", 12, 22), "setup"),
-    (Assignment("q", "A", 5, 15), "overlap"),
-    (Assignment("q", "A", 35, 45), "calendar"),
-    (Assignment("q", "A", 95, 105), "calendar"),
-])
+@pytest.mark.parametrize(
+    ("q", "kind"),
+    [
+        (Assignment("q", "B", 30, 40), "eligibility"),
+        (Assignment("q", "A", 15, 30), "duration"),
+        (Assignment("q", "A", 12, 22), "setup"),
+        (Assignment("q", "A", 5, 15), "overlap"),
+        (Assignment("q", "A", 35, 45), "calendar"),
+        (Assignment("q", "A", 95, 105), "calendar"),
+    ],
+)
 def test_each_machine_rule_is_caught(q: Assignment, kind: str) -> None:
     assert kind in _kinds(_with(q))
 

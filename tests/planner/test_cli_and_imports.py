@@ -10,8 +10,10 @@ from c2m.cli import cli
 
 
 def test_plan_fjsp_prints_makespan_and_every_assignment_as_json() -> None:
-    out = CliRunner().invoke(cli, ["plan-fjsp", "/work/shared/benchmarks/fjsp/kacem/k1.txt",
-                                   "--time-limit", "0.5", "--json"])
+    out = CliRunner().invoke(
+        cli,
+        ["plan-fjsp", "/work/shared/benchmarks/fjsp/kacem/k1.txt", "--time-limit", "0.5", "--json"],
+    )
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
     assert data["violations"] == []
@@ -28,8 +30,10 @@ def test_a_malformed_file_gives_a_line_numbered_error(tmp_path) -> None:
 
 
 def test_importing_the_planner_loads_no_flask_sqlalchemy_celery_or_ortools() -> None:
-    code = ("import sys, planner, planner.api, planner.bench; "
-            "bad = [m for m in ('flask', 'sqlalchemy', 'celery', 'weasyprint', 'ortools') "
-            "if m in sys.modules]; print(bad)")
+    code = (
+        "import sys, planner, planner.api, planner.bench; "
+        "bad = [m for m in ('flask', 'sqlalchemy', 'celery', 'weasyprint', 'ortools') "
+        "if m in sys.modules]; print(bad)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

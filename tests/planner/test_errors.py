@@ -7,8 +7,11 @@ from planner import Machine, Operation, Order, PlanningError, Problem, plan_fjsp
 ORDER = Order("o1", 0, 100)
 
 
-def _problem(ops: tuple[Operation, ...], order: Order = ORDER,
-             machines: tuple[Machine, ...] = (Machine("A"),)) -> Problem:
+def _problem(
+    ops: tuple[Operation, ...],
+    order: Order = ORDER,
+    machines: tuple[Machine, ...] = (Machine("A"),),
+) -> Problem:
     return Problem(machines, (order,), ops)
 
 

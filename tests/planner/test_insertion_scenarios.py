@@ -23,12 +23,14 @@ def _line(x_due: int) -> tuple[Problem, Schedule]:
         Operation("Y1", "Y", (("A", 40),)),
         Operation("Y2", "Y", (("B", 30),), ("Y1",)),
     )
-    schedule = Schedule((
-        Assignment("X1", "A", 0, 30, Status.RUNNING),
-        Assignment("X2", "B", 30, 50),
-        Assignment("Y1", "A", 30, 70),
-        Assignment("Y2", "B", 70, 100),
-    ))
+    schedule = Schedule(
+        (
+            Assignment("X1", "A", 0, 30, Status.RUNNING),
+            Assignment("X2", "B", 30, 50),
+            Assignment("Y1", "A", 30, 70),
+            Assignment("Y2", "B", 70, 100),
+        )
+    )
     return Problem((A, B), orders, ops), schedule
 
 
@@ -51,8 +53,12 @@ def test_new_order_goes_where_it_moves_the_fewest_ops_when_nobody_becomes_late()
     problem, schedule = _line(x_due=100)
     result = insert_orders(problem, schedule, (NEW,), NEW_OPS, frozen_until=10)
     assert _plan(result.schedule) == {
-        "X1": ("A", 0, 30), "X2": ("B", 35, 55), "Y1": ("A", 30, 70), "Y2": ("B", 70, 100),
-        "N1": ("B", 10, 35), "N2": ("B", 55, 65),
+        "X1": ("A", 0, 30),
+        "X2": ("B", 35, 55),
+        "Y1": ("A", 30, 70),
+        "Y2": ("B", 70, 100),
+        "N1": ("B", 10, 35),
+        "N2": ("B", 55, 65),
     }
     assert [m.operation_id for m in result.moved] == ["X2"]
     assert result.tardiness_delta == 0
@@ -65,8 +71,12 @@ def test_insertion_pushes_work_with_slack_rather_than_make_a_tight_order_late() 
     problem, schedule = _line(x_due=50)
     result = insert_orders(problem, schedule, (NEW,), NEW_OPS, frozen_until=10)
     assert _plan(result.schedule) == {
-        "X1": ("A", 0, 30), "X2": ("B", 30, 50), "Y1": ("A", 30, 70), "Y2": ("B", 85, 115),
-        "N1": ("B", 50, 75), "N2": ("B", 75, 85),
+        "X1": ("A", 0, 30),
+        "X2": ("B", 30, 50),
+        "Y1": ("A", 30, 70),
+        "Y2": ("B", 85, 115),
+        "N1": ("B", 50, 75),
+        "N2": ("B", 75, 85),
     }
     assert [m.operation_id for m in result.moved] == ["Y2"]
     assert result.tardiness_delta == 0

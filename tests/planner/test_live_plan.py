@@ -38,8 +38,9 @@ def live() -> tuple[Problem, Schedule]:
     sol = construct(c, random.Random(0), "due", Objective.WEIGHTED_TARDINESS)
     assert sol is not None
     schedule = to_schedule(c, sol)
-    marked = tuple(replace(a, status=Status.DONE) if a.end <= DAY else a
-                   for a in schedule.assignments)
+    marked = tuple(
+        replace(a, status=Status.DONE) if a.end <= DAY else a for a in schedule.assignments
+    )
     return problem, Schedule(marked)
 
 
@@ -49,8 +50,9 @@ def _new(k: int = 0) -> tuple[Order, tuple]:
 
 
 def _with(problem: Problem, order: Order, ops: tuple) -> Problem:
-    return Problem(problem.machines, problem.orders + (order,), problem.operations + ops,
-                   problem.setups)
+    return Problem(
+        problem.machines, problem.orders + (order,), problem.operations + ops, problem.setups
+    )
 
 
 def test_the_synthetic_plan_itself_is_valid(live: tuple[Problem, Schedule]) -> None:
@@ -60,7 +62,8 @@ def test_the_synthetic_plan_itself_is_valid(live: tuple[Problem, Schedule]) -> N
 
 @pytest.mark.parametrize("k", range(4))
 def test_inserting_an_order_keeps_fixed_work_and_passes_the_checker(
-        live: tuple[Problem, Schedule], k: int) -> None:
+    live: tuple[Problem, Schedule], k: int
+) -> None:
     problem, schedule = live
     order, ops = _new(k)
     result = insert_orders(problem, schedule, (order,), ops, FROZEN)
@@ -71,7 +74,8 @@ def test_inserting_an_order_keeps_fixed_work_and_passes_the_checker(
 
 
 def test_a_promise_commits_nothing_and_matches_the_insertion(
-        live: tuple[Problem, Schedule]) -> None:
+    live: tuple[Problem, Schedule],
+) -> None:
     problem, schedule = live
     before = schedule
     order, ops = _new(7)
@@ -85,7 +89,8 @@ def test_a_promise_commits_nothing_and_matches_the_insertion(
 
 @pytest.mark.slow
 def test_reoptimising_keeps_frozen_work_and_never_worsens_tardiness(
-        live: tuple[Problem, Schedule]) -> None:
+    live: tuple[Problem, Schedule],
+) -> None:
     problem, schedule = live
     new = reoptimise(problem, schedule, FROZEN, Objective.WEIGHTED_TARDINESS, time_limit=3)
     assert check(problem, new, split_fixed(schedule, FROZEN)) == []
@@ -93,22 +98,37 @@ def test_reoptimising_keeps_frozen_work_and_never_worsens_tardiness(
 
 
 def test_after_a_breakdown_nothing_runs_on_the_machine_while_it_is_down(
-        live: tuple[Problem, Schedule]) -> None:
+    live: tuple[Problem, Schedule],
+) -> None:
     problem, schedule = live
     down = Window(FROZEN, FROZEN + DAY)
     new = reschedule_after(problem, schedule, FROZEN, breakdown=("m3", down), time_limit=1)
-    broken = replace(problem, machines=tuple(
-        replace(m, downtime=(down,)) if m.id == "m3" else m for m in problem.machines))
-    hit = {a.operation_id for a in schedule.assignments if a.machine_id == "m3"
-           and a.status is not Status.DONE and a.start < down.end and a.end > down.start}
+    broken = replace(
+        problem,
+        machines=tuple(
+            replace(m, downtime=(down,)) if m.id == "m3" else m for m in problem.machines
+        ),
+    )
+    hit = {
+        a.operation_id
+        for a in schedule.assignments
+        if a.machine_id == "m3"
+        and a.status is not Status.DONE
+        and a.start < down.end
+        and a.end > down.start
+    }
     held = [a for a in split_fixed(schedule, FROZEN) if a.operation_id not in hit]
     assert check(broken, new, held) == []
-    assert not [a for a in new.assignments
-                if a.machine_id == "m3" and a.start < down.end and a.end > down.start]
+    assert not [
+        a
+        for a in new.assignments
+        if a.machine_id == "m3" and a.start < down.end and a.end > down.start
+    ]
 
 
 def test_kpis_report_utilisation_on_time_rate_and_setup_share(
-        live: tuple[Problem, Schedule]) -> None:
+    live: tuple[Problem, Schedule],
+) -> None:
     problem, schedule = live
     k = kpis(problem, schedule)
     assert len(k.utilisation) == 10 and all(0 < u <= 1 for _m, u in k.utilisation)
@@ -118,17 +138,25 @@ def test_kpis_report_utilisation_on_time_rate_and_setup_share(
 
 
 def test_an_operation_running_late_pushes_its_successors_and_keeps_its_machine(
-        live: tuple[Problem, Schedule]) -> None:
+    live: tuple[Problem, Schedule],
+) -> None:
     problem, schedule = live
-    running = next(a for a in schedule.assignments
-                   if a.start < FROZEN < a.end and a.status is Status.MOVABLE)
-    marked = Schedule(tuple(replace(a, status=Status.RUNNING) if a == running else a
-                            for a in schedule.assignments))
+    running = next(
+        a for a in schedule.assignments if a.start < FROZEN < a.end and a.status is Status.MOVABLE
+    )
+    marked = Schedule(
+        tuple(
+            replace(a, status=Status.RUNNING) if a == running else a for a in schedule.assignments
+        )
+    )
     overrun = running.end + 240
-    new = reschedule_after(problem, marked, FROZEN, late=((running.operation_id, overrun),),
-                           time_limit=1)
+    new = reschedule_after(
+        problem, marked, FROZEN, late=((running.operation_id, overrun),), time_limit=1
+    )
     by_op = new.by_operation()
-    assert (by_op[running.operation_id].machine_id, by_op[running.operation_id].end) == \
-        (running.machine_id, overrun)
+    assert (by_op[running.operation_id].machine_id, by_op[running.operation_id].end) == (
+        running.machine_id,
+        overrun,
+    )
     successors = [op.id for op in problem.operations if running.operation_id in op.predecessors]
     assert all(by_op[s].start >= overrun for s in successors)

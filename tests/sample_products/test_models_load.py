@@ -38,8 +38,11 @@ def named_configurations(product: str) -> tuple[dict[str, Any], ...]:
 
 
 def _all_named() -> list[Any]:
-    return [pytest.param(product, entry["name"], id=f"{product}-{entry['name']}")
-            for product in PRODUCTS for entry in named_configurations(product)]
+    return [
+        pytest.param(product, entry["name"], id=f"{product}-{entry['name']}")
+        for product in PRODUCTS
+        for entry in named_configurations(product)
+    ]
 
 
 def _labels(product_model: ProductModel) -> list[tuple[str, Label]]:
@@ -64,7 +67,8 @@ def test_sample_model_loads_under_its_folder_name_priced_in_yuan(product: str) -
 
 @pytest.mark.parametrize("product", PRODUCTS)
 def test_sample_model_has_at_least_twelve_features_including_millimetre_dimensions(
-        product: str) -> None:
+    product: str,
+) -> None:
     features = model(product).features
     assert len(features) >= 12
     assert any(f.type is FeatureType.INTEGER and f.unit == "mm" for f in features)
@@ -87,8 +91,11 @@ def test_sample_model_has_at_least_fifteen_constraints_using_every_kind(product:
 
 @pytest.mark.parametrize("product", PRODUCTS)
 def test_every_label_and_message_is_in_english_and_chinese(product: str) -> None:
-    missing = [where for where, label in _labels(model(product))
-               if not label.en.strip() or not CHINESE.search(label.zh)]
+    missing = [
+        where
+        for where, label in _labels(model(product))
+        if not label.en.strip() or not CHINESE.search(label.zh)
+    ]
     assert missing == []
 
 
@@ -101,8 +108,7 @@ def test_options_of_one_feature_share_the_same_attribute_names(product: str) -> 
 
 
 @pytest.mark.parametrize("product", PRODUCTS)
-def test_every_feature_has_a_default_and_the_defaults_form_a_valid_product(
-        product: str) -> None:
+def test_every_feature_has_a_default_and_the_defaults_form_a_valid_product(product: str) -> None:
     defaults = {f.name: f.default for f in model(product).features}
     assert None not in defaults.values()
     assert configurator(product).is_valid(defaults)
@@ -144,7 +150,8 @@ def test_product_has_at_least_three_uniquely_named_configurations(product: str) 
 
 @pytest.mark.parametrize(("product", "name"), _all_named())
 def test_named_configuration_is_a_complete_valid_product_with_a_price(
-        product: str, name: str) -> None:
+    product: str, name: str
+) -> None:
     entry = next(e for e in named_configurations(product) if e["name"] == name)
     choices = entry["choices"]
     assert set(choices) == set(model(product).feature_names)

@@ -82,6 +82,7 @@ def test_the_gantt_shows_the_planned_order_and_its_operations(
         assert op is not None
     html = planner.get(f"/planning?zoom=week&day={op.start:%Y-%m-%d}").get_data(as_text=True)
     assert f'data-order="{number}"' in html and 'class="frozen"' in html
+    assert 'class="setup"' in html
     assert f'hx-get="/planning/operations/{op.id}"' in html
     detail = planner.get(f"/planning/operations/{op.id}").get_data(as_text=True)
     assert number in detail and op.machine in detail and "tech_fabric" in detail
@@ -198,7 +199,10 @@ def test_admin_issues_a_token_once_and_revokes_it(shop: Flask, admin: FlaskClien
     assert duplicate.status_code == 409
     admin.post("/admin/clients/line-mes/revoke", data={"csrf_token": token(admin)})
     with shop.extensions["c2m.sessions"]() as session:
-        assert session.scalars(select(ApiClient)).one().revoked_at is not None
+        assert (
+            session.scalars(select(ApiClient).filter_by(name="line-mes")).one().revoked_at
+            is not None
+        )
 
 
 def test_admin_creates_a_planner_who_can_then_log_in(shop: Flask, admin: FlaskClient) -> None:

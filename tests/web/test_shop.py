@@ -210,3 +210,13 @@ def test_placing_twice_from_one_form_makes_one_order_and_one_plan_run(
 def test_an_unknown_tracking_link_is_a_404(shop: Flask) -> None:
     assert shop.test_client().get("/track/nope").status_code == 404
     assert shop.test_client().get("/u/U0000").status_code == 404
+
+
+def test_the_delivery_promise_comes_from_the_planner_and_lies_ahead(shop: Flask) -> None:
+    from c2m.models import utc_now
+    from c2m.promise import promise_for
+
+    with shop.extensions["c2m.sessions"]() as session:
+        promised = promise_for(session, "sofa", named_configuration("sofa", "compact_grey"))
+    assert promised.source == "planner" and promised.ready_at > utc_now()
+    assert promised.lead_time_days > 0
