@@ -34,7 +34,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT_S},
         "worker_hijack_root_logger": False,
         "include": ["c2m.tasks"],
-        "beat_schedule_filename": str(settings.instance_dir / "celerybeat-schedule"),
+        # The sweep is idempotent and frequent: an in-memory schedule needs no file that two
+        # beats could share or a killed worker could leave half-written.
+        "beat_scheduler": "celery.beat:Scheduler",
         "beat_schedule": {
             "sweep": {"task": "c2m.sweep", "schedule": SWEEP_EVERY_S},
         },

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from c2m.db import unit_of_work
@@ -44,14 +44,32 @@ class Claim:
 def claim(
     sessions: sessionmaker[Session], message_id: str, claim_timeout: timedelta
 ) -> Claim | None:
-    """Take the row if it is due and first in line for its work order."""
+    """Take the row if it is due and first in line for its work order.
+
+    The take is one conditional UPDATE, atomic on SQLite and PostgreSQL alike: of two workers
+    (or two redelivered copies of the task) exactly one wins."""
     now = utc_now()
     with unit_of_work(sessions) as session:
-        row = session.get(OutboxMessage, message_id, with_for_update=True)
-        if row is None or not _due(row, now) or _blocked(session, row):
+        row = session.get(OutboxMessage, message_id)
+        if row is None or _blocked(session, row):
             return None
-        row.status, row.attempts = OutboxStatus.IN_FLIGHT, row.attempts + 1
-        row.next_attempt_at = now + claim_timeout
+        taken = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.attempts == row.attempts,
+                OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT]),
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .values(
+                status=OutboxStatus.IN_FLIGHT,
+                attempts=row.attempts + 1,
+                next_attempt_at=now + claim_timeout,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            return None
         work_order = session.get_one(WorkOrder, row.work_order_id)
         message = delivery.OutboundMessage(
             message_id=row.id,
@@ -60,14 +78,7 @@ def claim(
             format=PayloadFormat(row.format),
             body=row.body.encode(),
         )
-        return Claim(message, row.attempts)
-
-
-def _due(row: OutboxMessage, now: object) -> bool:
-    if row.status is OutboxStatus.PENDING:
-        return row.next_attempt_at <= now  # type: ignore[operator]
-    # An expired claim: the worker that held it died mid-push.
-    return row.status is OutboxStatus.IN_FLIGHT and row.next_attempt_at <= now  # type: ignore[operator]
+        return Claim(message, row.attempts + 1)
 
 
 def _blocked(session: Session, row: OutboxMessage) -> bool:

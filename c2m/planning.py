@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from c2m import planning_data as data
@@ -125,10 +125,14 @@ def request_plan(session: Session, kind: str) -> PlanRun:
 def carry_out(sessions: sessionmaker[Session], products_dir: Path, run_id: int) -> None:
     """Compute the plan of a queued run; on any planning error the run fails, nothing else."""
     with unit_of_work(sessions) as session:
-        run = session.get(PlanRun, run_id)
-        if run is None or run.status is not PlanRunStatus.QUEUED:
-            return  # a redelivered task: the run was already carried out (or never existed)
-        run.status = PlanRunStatus.RUNNING
+        # One atomic take: a redelivered task, or a second worker, finds nothing to do.
+        taken = session.execute(
+            update(PlanRun)
+            .where(PlanRun.id == run_id, PlanRun.status == PlanRunStatus.QUEUED)
+            .values(status=PlanRunStatus.RUNNING)
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            return
     try:
         with unit_of_work(sessions) as session:
             _plan(session, products_dir, session.get_one(PlanRun, run_id))

@@ -7,7 +7,7 @@ depend on the order the choices were made in and retracting a choice is just ask
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from configurator.bddbuild import Function
@@ -39,6 +39,18 @@ class BddEngine:
 
     def consistent(self, assignment: Assignment) -> bool:
         return bool(self.restrict(assignment) != self.bdd.false)
+
+    def checker(self, fixed: Assignment) -> Callable[[Assignment], bool]:
+        """``consistent`` for many assignments sharing ``fixed``: restrict by it only once."""
+        base = self.restrict(fixed)
+        bdd, encoding = self.bdd, self.encoding
+
+        def check(assignment: Assignment) -> bool:
+            rest = {k: v for k, v in assignment.items() if k not in fixed}
+            return bool(bdd.let(encoding.cube(rest), base) != bdd.false) if rest else bool(
+                base != bdd.false)
+
+        return check
 
     def domains(self, assignment: Assignment,
                 names: Iterable[str] | None = None) -> dict[str, tuple[object, ...]]:

@@ -7,7 +7,7 @@ constraints.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pysat.solvers import Solver
@@ -25,8 +25,12 @@ class SatEngine:
     name = "sat"
 
     def __init__(self, problem: Problem, *, bdd: Any = None,
-                 constraints: Mapping[str, Function] | None = None) -> None:
+                 constraints: Mapping[str, Function] | None = None, plain: bool = False
+                 ) -> None:
+        """``plain=True`` is the benchmark's straightforward baseline: one solver call per
+        value not yet witnessed in this call, none of the carry-over and phase tricks."""
         self.problem = problem
+        self.plain = plain
         self.encoding = Encoding.of(problem.domains)
         if bdd is None or constraints is None:
             bdd = new_manager(self.encoding)
@@ -44,6 +48,7 @@ class SatEngine:
         self._dead: set[tuple[int, int]] = set()
         self._root_dead: set[tuple[int, int]] | None = None
         self._models: list[list[int]] = []
+        self._last: tuple[dict[str, object], set[tuple[int, int]]] | None = None
         self._single_bit = {self._ids[v.bits[0]]: v.index for v in self.encoding.variables
                             if v.width == 1 and len(v.values) == 2}
 
@@ -98,6 +103,9 @@ class SatEngine:
     def consistent(self, assignment: Assignment) -> bool:
         return bool(self.solver.solve(assumptions=self.assumptions(assignment)))
 
+    def checker(self, fixed: Assignment) -> Callable[[Assignment], bool]:
+        return lambda assignment: self.consistent({**fixed, **assignment})
+
     def witness(self, assignment: Assignment) -> dict[str, object] | None:
         if not self.solver.solve(assumptions=self.assumptions(assignment)):
             return None
@@ -114,21 +122,24 @@ class SatEngine:
         wanted = [v for v in self.encoding.variables
                   if v.name not in assignment and (names is None or v.name in set(names))]
         base = self.assumptions(assignment)
-        if assignment and self._root_dead is None:
+        if assignment and self._root_dead is None and not self.plain:
             self.domains({})  # values dead with no choice stay dead under any choices
-        never = self._root_dead or set()
+        never = set() if self.plain else (self._root_dead or set()) | self._dead_before(
+            assignment)
         unseen = {(v.index, code) for v in wanted for code in range(len(v.values))} - never
         if not self.solver.solve(assumptions=base):
             return {v.name: () for v in wanted}
         self._witness(unseen)
-        self._reuse_models(assignment, unseen)
-        self._propagated_dead(base, unseen)
+        if not self.plain:
+            self._reuse_models(assignment, unseen)
+            self._propagated_dead(base, unseen)
         pending = sorted(unseen)
         while pending:
             index, code = pending.pop()
             if (index, code) not in unseen:
                 continue
-            self.solver.set_phases(self._phases(unseen))
+            if not self.plain:
+                self.solver.set_phases(self._phases(unseen))
             variable = self.encoding.variables[index]
             extra = [self._lit(b, x) for b, x in code_bits(variable, code).items()]
             if self.solver.solve(assumptions=base + extra):
@@ -137,6 +148,8 @@ class SatEngine:
                 unseen.discard((index, code))
                 self._dead.add((index, code))
         dead, self._dead = self._dead | never, set()
+        if names is None:
+            self._last = (dict(assignment), dead)
         if not assignment and names is None:
             self._root_dead = dead
         return {v.name: tuple(x for c, x in enumerate(v.values) if (v.index, c) not in dead)
@@ -161,6 +174,16 @@ class SatEngine:
         self._models.append(codes)
         if len(self._models) > _KEPT_MODELS:
             del self._models[0]
+
+    def _dead_before(self, assignment: Assignment) -> set[tuple[int, int]]:
+        """Values dead under the previous click's choices stay dead when choices are only
+        added (the usual click); after a retraction nothing is carried over."""
+        if self._last is None:
+            return set()
+        before, dead = self._last
+        if all(k in assignment and assignment[k] == v for k, v in before.items()):
+            return dead
+        return set()
 
     def _propagated_dead(self, base: list[int], unseen: set[tuple[int, int]]) -> None:
         """Unit propagation alone rules out many values (one-bit features); no solve needed."""

@@ -186,7 +186,7 @@ class Configurator:
         choices = self.check_choices(choices)
         target = (feature, value)
         ordered = [(k, v) for k, v in choices.items() if k != feature]
-        blocking = minimal_blocking(ordered, target, self.engine.consistent)
+        blocking = minimal_blocking(ordered, target, self.engine.checker({feature: value}))
         rules = self._rules(dict([*blocking, target]))
         repair = find_repair(choices, blocking, target, self._domain_of, self._preferred,
                              self.engine.consistent)

@@ -140,6 +140,9 @@ def clean_broker(service_env: dict[str, str]) -> str:
     return url
 
 
+RUNNING_WORKERS: list[WorkerHandle] = []
+
+
 class WorkerHandle:
     """A real `c2m worker` process (with its beat sweeper) that a test may kill and restart."""
 
@@ -147,6 +150,11 @@ class WorkerHandle:
         self.env = child_env(service_env)
         self.log_path = Path(service_env["C2M_INSTANCE_DIR"]) / "worker.log"
         self.process: subprocess.Popen[bytes] | None = None
+        RUNNING_WORKERS.append(self)
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     def start(self) -> None:
         with self.log_path.open("ab") as log:
@@ -175,6 +183,18 @@ class WorkerHandle:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.kill()
+
+
+@pytest.fixture()
+def no_background_worker() -> Iterator[None]:
+    """Tests that deliver in-process: the session's worker (and its sweeper, which would
+    deliver the same outbox rows elsewhere) pauses meanwhile."""
+    paused = [worker for worker in RUNNING_WORKERS if worker.running]
+    for worker in paused:
+        worker.stop()
+    yield
+    for worker in paused:
+        worker.start()
 
 
 @pytest.fixture(scope="session")

@@ -39,12 +39,15 @@ def configure_command(model: str, choose: tuple[str, ...], as_json: bool, engine
         raw = dict(_split(item) for item in choose)
         result = state_to_dict(configurator,
                                configurator.configure(coerce_choices(configurator, raw)))
+        warnings = [] if as_json else configurator.check_model()
     except ModelError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
         click.echo(render_text(result, lang))
 
 

@@ -15,9 +15,11 @@ from c2m import auth, catalogue
 from c2m.db import session_factory, unit_of_work
 from c2m.errors import C2mError, InvalidInput
 from c2m.models import ApiClient, User
+from c2m.planning import factory_of
 from configurator.errors import ModelError
 from configurator.session import Configurator
 from routing.engineer import load_engineering
+from routing.factory import Factory
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 admin_only = auth.role_required("admin")
@@ -34,8 +36,18 @@ def _page(status: int = 200, **extra: object) -> ResponseReturnValue:
             "products": catalogue.latest_products(session),
             "roles": auth.ROLES,
             "scopes": auth.SCOPES,
+            "factory": _factory(),
         }
         return render_template("admin/admin.html", **context, **extra), status
+
+
+def _factory() -> Factory | None:
+    """Machines and calendars come from factory.yaml (versioned with the products)."""
+    settings = current_app.extensions["c2m.settings"]
+    try:
+        return factory_of(Path(settings.products_dir))
+    except (OSError, ModelError):
+        return None
 
 
 @blueprint.get("")

@@ -8,6 +8,7 @@ server between clicks, so any web worker can answer any click.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,10 +16,12 @@ from typing import Any
 from c2m.errors import InvalidInput
 from configurator.errors import ChoiceError
 from configurator.model import FeatureType
-from configurator.pricing import PriceBreakdown, price_breakdown
+from configurator.pricing import PriceBreakdown, PriceRange, price_breakdown
 from configurator.session import ConfigurationState, Configurator
 
 HISTORY_LIMIT = 30
+RANGE_CACHE_SIZE = 512
+_RANGES: OrderedDict[str, PriceRange | None] = OrderedDict()
 Choices = dict[str, object]
 
 
@@ -77,7 +80,7 @@ def _next_choices(
     if action == "defaults":
         return configurator.complete(choices, "defaults") or choices
     if action == "cheapest":
-        return cheapest_completion(configurator, choices) or choices
+        return configurator.complete(choices, "cheapest") or choices
     for key, raw in form.items():
         if key.startswith("set.") and raw != "":
             _set(choices, key[4:], _value(configurator, key[4:], raw))
@@ -119,36 +122,24 @@ def _set(choices: Choices, name: str, value: object) -> None:
         choices[name] = value
 
 
-def cheapest_completion(configurator: Configurator, choices: Choices) -> Choices | None:
-    """A complete valid product at (or near) the lowest price, in well under a second.
-
-    Greedy over the price-relevant features, smallest domain first, each value ranked by the
-    pricing bound of what would remain; every step uses exact valid domains, so the result
-    is always a valid product. The exact branch-and-bound search is too slow for a click.
-    """
-    pricing = configurator.pricing
-    values = dict(choices)
-    if not configurator.engine.consistent(values):
-        return None
-    while True:
-        domains = _relevant_domains(configurator, values)
-        free = [n for n in pricing.relevant if n not in values and len(domains[n]) > 1]
-        if not free:
-            break
-        name = min(free, key=lambda n: len(domains[n]))
-        values[name] = min(
-            domains[name],
-            key=lambda v: pricing.bound(_relevant_domains(configurator, {**values, name: v}), 1),
-        )
-    return configurator.complete(values, "defaults")
-
-
-def _relevant_domains(configurator: Configurator, values: Choices) -> dict[str, tuple[object, ...]]:
-    relevant = configurator.pricing.relevant
-    free = [n for n in relevant if n not in values]
-    domains = configurator.engine.domains(values, free) if free else {}
-    domains.update({n: (values[n],) for n in relevant if n in values})
-    return domains
+def price_range(configurator: Configurator, choices: Choices) -> PriceRange | None:
+    """Exact lowest and highest price over every product still possible (cached: the first
+    click of a session asks the same questions as the last visitor's)."""
+    key = json.dumps(
+        [
+            configurator.model.name,
+            configurator.model.version,
+            configurator.model.content_hash,
+            sorted(choices.items()),
+        ],
+        default=str,
+    )
+    if key not in _RANGES:
+        _RANGES[key] = configurator.pricing.price_range(choices)
+        if len(_RANGES) > RANGE_CACHE_SIZE:
+            _RANGES.popitem(last=False)
+    _RANGES.move_to_end(key)
+    return _RANGES[key]
 
 
 @dataclass(frozen=True)

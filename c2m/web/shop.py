@@ -39,6 +39,9 @@ def _panel_context(model: str, state_in: configure_view.PanelInput) -> dict[str,
         configurator = products.configurator_for(record)
         state = configurator.configure(state_in.choices, explain=True, price=False)
         quoted = configure_view.quote(configurator, state)
+        possible = None
+        if state.consistent and not state.complete:
+            possible = configure_view.price_range(configurator, dict(state_in.choices))
         promised = promise_for(session, model, quoted[0]) if quoted else None
     return {
         "record": record,
@@ -47,6 +50,7 @@ def _panel_context(model: str, state_in: configure_view.PanelInput) -> dict[str,
         "features": panel.panel_features(configurator.model, state, lang),
         "conflict": panel.conflict_view(configurator.model, state, lang),
         "quote": quoted[1] if quoted else None,
+        "price_range": possible,
         "svg": preview.svg(configurator.model, quoted[0]) if quoted else "",
         "promise": promised,
         "choices_json": json.dumps(state_in.choices),

@@ -10,6 +10,8 @@ from configurator_models import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from configurator.problem import problem_of
+from configurator.satengine import SatEngine
 from configurator.session import Configurator
 
 
@@ -47,6 +49,8 @@ def test_sat_fallback_gives_the_same_domains(text, data):
     sat = Configurator(model, engine="sat").configure(choices, explain=False, price=False)
     assert [f.available for f in bdd.features] == [f.available for f in sat.features]
     assert bdd.consistent == sat.consistent
+    plain = SatEngine(problem_of(model), plain=True).domains(choices)
+    assert [f.available for f in bdd.features if f.chosen is None] == list(plain.values())
 
 
 @settings(max_examples=40, deadline=None)

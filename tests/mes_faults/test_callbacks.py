@@ -16,6 +16,8 @@ from c2m.settings import Settings
 from mes_bridge import signing
 from mes_bridge.lifecycle import WorkOrderState
 
+pytestmark = pytest.mark.usefixtures("no_background_worker")
+
 
 @pytest.fixture()
 def work_order(release_orders, app: Flask) -> str:  # type: ignore[no-untyped-def]

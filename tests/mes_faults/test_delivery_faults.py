@@ -15,6 +15,8 @@ from tests.flow.test_order_to_mes import wait_until
 from tests.foundation.test_cli import run_c2m
 from tests.mes_faults.conftest import config_for, drain, statuses
 
+pytestmark = pytest.mark.usefixtures("no_background_worker")
+
 
 @pytest.mark.slow
 def test_mes_down_while_fifty_work_orders_are_released_then_the_backlog_drains(
@@ -48,7 +50,9 @@ def test_an_mes_that_applies_but_answers_after_the_timeout_gets_no_second_effect
     config = config_for(simulator.url, settings, read_timeout=1.0)
     sessions = app.extensions["c2m.sessions"]
     assert dispatch.deliver(sessions, config, message_id) == "retry"
-    wait_until(lambda: simulator.state()["effects"], what="applied by the MES")  # applied, answer lost
+    wait_until(
+        lambda: simulator.state()["effects"], what="applied by the MES"
+    )  # applied, answer lost
     simulator.set_faults(slow_seconds=0.0)
     drain(app, config)
     state = simulator.state()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import jsonschema
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -12,6 +13,8 @@ from c2m import auth
 from c2m.db import unit_of_work
 from c2m.models import WorkOrder
 from mes_bridge.lifecycle import WorkOrderState
+
+pytestmark = pytest.mark.usefixtures("no_background_worker")
 
 
 def openapi_path(rule: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from flask.testing import FlaskClient
 
 from c2m import auth
 from c2m.db import unit_of_work
+from c2m.models import PlanRun, PlanRunStatus
 from tests.flow.conftest import customer, named_configuration, shop  # noqa: F401
 
 PASSWORD = "correct horse battery"
@@ -77,3 +79,14 @@ def panel_state(html: str) -> dict[str, Any]:
         return json.loads(html_lib.unescape(match.group(1)))
 
     return {"choices": field("choices"), "history": field("history")}
+
+
+def finished(sessions: Any, run_id: int) -> None:
+    """A session worker (started by the browser tests) may have taken the run first."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with sessions() as session:
+            if session.get_one(PlanRun, run_id).status is PlanRunStatus.SUCCEEDED:
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"plan run {run_id} did not finish")

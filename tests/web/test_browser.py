@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.conftest import screenshot
+from tests.conftest import ARTIFACTS, screenshot
 from tests.web.conftest import PASSWORD, add_user
 
 pytestmark = pytest.mark.browser
@@ -81,13 +81,13 @@ def order(page: Any, customer: dict[str, str], shot: str) -> str:
     return str(page.inner_text("#order-number"))
 
 
-def pdf_text(page: Any, tmp_path: Path) -> str:
+def pdf_text(page: Any, tmp_path: Path, name: str) -> str:
     href = page.get_attribute("#confirmation-pdf", "href")
     response = page.request.get(
         href if href.startswith("http") else page.url.split("/track")[0] + href
     )
     assert response.headers["content-type"] == "application/pdf"
-    path = tmp_path / "confirmation.pdf"
+    path = tmp_path / f"{name}.pdf"
     path.write_bytes(response.body())
     subprocess.run(
         [
@@ -100,7 +100,7 @@ def pdf_text(page: Any, tmp_path: Path) -> str:
             "-l",
             "1",
             str(path),
-            str(Path("test-artifacts") / path.stem),
+            str(ARTIFACTS / path.stem),
         ],
         check=False,
     )
@@ -116,7 +116,7 @@ def test_a_consumer_configures_repairs_orders_and_opens_the_pdf(
     page = new_page(browser, errors, viewport={"width": 1280, "height": 900})
     configure_with_a_repair(page, live_server, "en", "consumer-en")
     number = order(page, customer, "consumer-en")
-    text = pdf_text(page, tmp_path)
+    text = pdf_text(page, tmp_path, "consumer-en-pdf")
     assert number in text and "Sand beige" in text and "Total" in text
     assert errors == []
 
@@ -129,7 +129,7 @@ def test_a_chinese_consumer_sees_chinese_reasons_and_a_chinese_pdf(
     configure_with_a_repair(page, live_server, "zh", "consumer-zh")
     assert "所选面料没有该颜色" in page.content() or "沙米色" in page.content()
     number = order(page, customer, "consumer-zh")
-    text = pdf_text(page, tmp_path)
+    text = pdf_text(page, tmp_path, "consumer-zh-pdf")
     assert number in text and "订单确认书" in text and "沙米色" in text
     assert errors == []
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from c2m import planning
 from c2m.models import MesEvent, Order, PlanRun, Unit, WorkOrder
 from tests.flow.conftest import samples_dir
-from tests.web.conftest import csrf_of, named_configuration
+from tests.web.conftest import csrf_of, finished, named_configuration
 
 
 def pdf_text(pdf: bytes, tmp_path: Path) -> str:
@@ -83,6 +83,7 @@ def released(shop: Flask, customer, planner: FlaskClient) -> int:  # type: ignor
     with sessions() as session:
         run_id = session.scalars(select(PlanRun.id)).one()
     planning.carry_out(sessions, samples_dir(), run_id)
+    finished(sessions, run_id)
     html = planner.get("/planning").get_data(as_text=True)
     response = planner.post(f"/planning/runs/{run_id}/release", data={"csrf_token": csrf_of(html)})
     assert response.status_code == 303, response.get_data(as_text=True)
