@@ -78,8 +78,10 @@ def svg(
 
     lane = {machine: i for i, machine in enumerate(machines)}
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'class="gantt" role="img" aria-label="Gantt {win.start:%Y-%m-%d %H:%M}">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="gantt" '
+        # bars that are buttons must stay reachable: an img role would hide them
+        + ('role="group" hx-target="#op-detail" ' if interactive else 'role="img" ')
+        + f'aria-label="Gantt {win.start:%Y-%m-%d %H:%M}">'
     ]
     if frozen_until is not None and frozen_until > win.start:
         out.append(
@@ -119,22 +121,20 @@ def _bar(bar: Bar, x: object, y: int, interactive: str) -> str:
     title = f"{bar.order} · {bar.operation} · {bar.start:%H:%M}–{bar.end:%H:%M}"
     stroke = ' stroke="#1d2330" stroke-width="1.5"' if bar.fixed else ""
     rect = (
+        f"<title>{escape(title)}</title>"
         f'<rect x="{x0:.1f}" y="{y + 3}" width="{max(1.5, x1 - x0):.1f}" '
-        f'height="{LANE_H - 6}" rx="2" fill="{colour(bar.order)}"{stroke}>'
-        f"<title>{escape(title)}</title></rect>"
+        f'height="{LANE_H - 6}" rx="2" fill="{colour(bar.order)}"{stroke}/>'
     )
     if bar.setup_minutes:
         setup_end = x(min(bar.end, bar.start + timedelta(minutes=bar.setup_minutes)))  # type: ignore[operator]
         rect += (
             f'<rect class="setup" x="{x0:.1f}" y="{y + 3}" width="{max(1.0, setup_end - x0):.1f}" '
-            f'height="{LANE_H - 6}" fill="#1d2330" fill-opacity=".35"><title>setup '
-            f"{bar.setup_minutes} min</title></rect>"
+            f'height="{LANE_H - 6}" fill="#1d2330" fill-opacity=".35"/>'
         )
     if not interactive:
-        return rect
+        return f"<g>{rect}</g>"
     return (
         f'<g class="op" data-order="{escape(bar.order)}" tabindex="0" role="button" '
-        f'aria-label="{escape(title)}" hx-get="{interactive}{bar.id}" '
-        'hx-target="#op-detail" hx-trigger="click, keyup[key==\'Enter\']">'
+        f'hx-get="{interactive}{bar.id}" hx-trigger="click, keyup[key==\'Enter\']">'
         f"{rect}</g>"
     )

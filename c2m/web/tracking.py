@@ -36,7 +36,9 @@ def order_context(session: Session, order: Order) -> dict[str, Any]:
     wo_ids = [wo.id for wo in work_orders]
     units = session.scalars(select(Unit).where(Unit.work_order_id.in_(wo_ids))).all()
     events = session.scalars(
-        select(MesEvent).where(MesEvent.work_order_id.in_(wo_ids)).order_by(MesEvent.occurred_at)
+        select(MesEvent)
+        .where(MesEvent.work_order_id.in_(wo_ids))
+        .order_by(MesEvent.occurred_at, MesEvent.sequence)
     ).all()
     return {
         "order": order,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -9,6 +10,9 @@ from c2m import planning
 from c2m.models import Order, PlanRun, PlanRunStatus
 from mes_bridge.lifecycle import WorkOrderState
 from tests.flow.conftest import named_configuration, samples_dir
+
+# Plans are carried out in-process here; the session's worker would race for them.
+pytestmark = pytest.mark.usefixtures("no_background_worker")
 
 
 def place(client, customer, key: str, name: str = "compact_grey"):  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from c2m import planning
+from c2m.db import unit_of_work
 from c2m.models import (
     ApiClient,
     OutboxMessage,
@@ -236,3 +237,11 @@ def test_admin_sees_the_machines_and_their_calendars(admin: FlaskClient) -> None
 def test_the_planning_page_speaks_chinese(planner: FlaskClient) -> None:
     html = planner.get("/planning?lang=zh").get_data(as_text=True)
     assert "重新排程" in html and "插入新订单" in html and "计划排程" in html
+
+
+def test_a_queued_run_shows_a_progress_bar_that_polls(shop: Flask, planner: FlaskClient) -> None:
+    with unit_of_work(shop.extensions["c2m.sessions"]) as session:
+        run_id = planning.request_plan(session, "replan").id
+    html = planner.get(f"/planning/runs/{run_id}/status").get_data(as_text=True)
+    assert "<progress" in html and 'hx-trigger="every 1s"' in html
+    assert planner.get("/planning/runs/999999/status").status_code == 404
