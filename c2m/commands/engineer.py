@@ -91,13 +91,35 @@ def register(cli: click.Group, bench: click.Group) -> None:
     @click.option("--json", "as_json", is_flag=True)
     @click.option("--orders", default=500, show_default=True, help="Orders per product.")
     @click.option("--product", "only", multiple=True, help="Only these products.")
-    def bench_engineering(as_json: bool, orders: int, only: tuple[str, ...]) -> None:
-        """Orders per second for explosion plus routing, in memory, per sample product."""
+    @click.option(
+        "--persist-to",
+        "databases",
+        multiple=True,
+        default=("sqlite", "postgresql://postgres@127.0.0.1:5432/c2m_bench"),
+        show_default=True,
+        help="Databases for the persisted run ('sqlite' = a scratch file); wiped.",
+    )
+    @click.option("--persisted-orders", default=200, show_default=True)
+    def bench_engineering(
+        as_json: bool,
+        orders: int,
+        only: tuple[str, ...],
+        databases: tuple[str, ...],
+        persisted_orders: int,
+    ) -> None:
+        """Orders per second for explosion plus routing, in memory and persisted."""
         names = only or tuple(p for p in PRODUCTS if (products_dir() / p / "bom.yaml").exists())
         results = [benchmark_product(products_dir() / name, orders) for name in names]
+        stored = _persisted(databases, names, persisted_orders)
         if as_json:
-            click.echo(json.dumps({"in_memory": results}, indent=2))
+            click.echo(json.dumps({"in_memory": results, "persisted": stored}, indent=2))
             return
+        for row in stored:
+            click.echo(
+                f"persisted {row['database']:<19} {row['product']:<9} "
+                f"{row['orders_per_s']:>7} orders/s  median {row['median_ms']} ms  "
+                f"p95 {row['p95_ms']} ms  max {row['max_ms']} ms"
+            )
         for r in results:
             full, peer = r["engineer"], r["peer_explosion_only"]
             click.echo(
@@ -107,6 +129,20 @@ def register(cli: click.Group, bench: click.Group) -> None:
                 f"  | explosion only: median {peer['median_ms']} ms  ratio "
                 f"{r['ratio_median_to_peer']}"
             )
+
+
+def _persisted(
+    databases: tuple[str, ...], names: tuple[str, ...], count: int
+) -> list[dict[str, Any]]:
+    import tempfile
+
+    from c2m.benchmarks.engineering import persisted
+
+    rows = []
+    for database in databases:
+        url = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite" if database == "sqlite" else database
+        rows += [persisted(url, products_dir(), name, count) for name in names]
+    return rows
 
 
 def _fmt(value: Any) -> str:
