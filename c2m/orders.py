@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from c2m import products
 from c2m.errors import InvalidInput
 from c2m.models import Order, OrderLine
+from configurator.api import coerce_choices
 from configurator.pricing import PriceBreakdown, price_breakdown
 from mes_bridge.lifecycle import WorkOrderState
 from routing.engineer import as_dict, engineer, to_canonical_json
@@ -110,7 +111,9 @@ def place_order(
 def _complete_valid(record: Any, choices: Mapping[str, object]) -> dict[str, object]:
     """Only a complete product that satisfies every rule can be ordered; say what is missing."""
     configurator = products.configurator_for(record)
-    state = configurator.configure(choices, explain=False, price=False)
+    state = configurator.configure(
+        coerce_choices(configurator, choices), explain=False, price=False
+    )
     if not state.consistent:
         raise InvalidInput("the chosen options contradict each other", "choices")
     missing = [f.name for f in state.features if f.chosen is None]

@@ -80,10 +80,10 @@ def _interval(expr: Expr, domains: Domains, attributes: Attributes) -> Bounds:
             return min(first[0], second[0]), max(first[1], second[1])
         case Call(func, args) if func in ("min", "max", "round", "ceil", "floor", "abs"):
             return _call(func, [_interval(a, domains, attributes) for a in args])
-    return bounds_by_sampling_failed(expr)
+    return _too_large_to_bound(expr)
 
 
-def bounds_by_sampling_failed(expr: Expr) -> Bounds:
+def _too_large_to_bound(expr: Expr) -> Bounds:
     raise ExpressionError("price expression too large to bound; simplify it or narrow the"
                           f" feature domains: {expr!r}")
 

@@ -8,11 +8,12 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from c2m import auth, orders, planning, release
+from c2m import auth, orders, planning, products, release
 from c2m.auth import role_required
 from c2m.db import session_factory, unit_of_work
 from c2m.errors import InvalidInput, NotFound
 from c2m.models import Order, OrderLine, PlannedOperation, PlanRun
+from configurator.api import configure_request
 from mes_bridge.model import PayloadFormat
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -31,6 +32,19 @@ def enqueue_plan(run_id: int) -> None:
         current_app.extensions["celery"].send_task("c2m.plan", args=[run_id])
     except Exception:  # the broker may be down; the run stays QUEUED for the sweeper
         current_app.logger.warning("plan run %s not enqueued; the sweeper will", run_id)
+
+
+@blueprint.post("/configurations")
+def configuration() -> ResponseReturnValue:
+    """Available and unavailable options with reasons, forced values, price range, completions;
+    everything recomputed here from the model: nothing the client says about price is used."""
+    body = json_body()
+    choices = body.get("choices") or {}
+    if not isinstance(choices, dict):
+        raise InvalidInput("choices must be an object of feature: value", "choices")
+    with unit_of_work(session_factory()) as session:
+        record = products.record_for(session, str(body.get("model") or ""))
+        return jsonify(configure_request(products.configurator_for(record), choices))
 
 
 @blueprint.post("/orders")

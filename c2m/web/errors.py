@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from c2m.errors import C2mError
+from configurator.errors import ModelError
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(C2mError)
     def domain_error(error: C2mError) -> ResponseReturnValue:
         return _respond(error.http_status, error.title, str(error), error.details())
+
+    @app.errorhandler(ModelError)
+    def model_error(error: ModelError) -> ResponseReturnValue:
+        # Bad choices or a bad uploaded model: say what, and where (file, line, field, token).
+        return _respond(422, "Unprocessable Entity", str(error), {"where": error.as_dict()})
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:
