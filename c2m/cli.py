@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "c2m.commands.mes",
     "c2m.commands.outbox",
     "c2m.commands.bench_app",
+    "c2m.commands.web",
 )
 
 
