@@ -139,7 +139,7 @@ def run(config: BenchConfig) -> dict[str, object]:
     choices = _sofa_choices(settings.products_dir)
     began = time.monotonic()
     setup.place_orders(sessions, config.work_orders, choices, "bench")
-    run_id = setup.synthetic_plan(sessions)
+    run_id, _operations = setup.packed_plan(sessions)
     placed = time.monotonic()
     setup.release_all(sessions, run_id, PayloadFormat(settings.mes_format))
     released = time.monotonic()

@@ -6,7 +6,7 @@ these benchmarks measure delivery and persistence, not planning.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -78,23 +78,27 @@ def place_orders(
             )
 
 
-def synthetic_plan(sessions: sessionmaker[Session]) -> int:
+def packed_plan(sessions: sessionmaker[Session]) -> tuple[int, int]:
+    """Each operation on its first machine at that machine's next free minute (a dense plan);
+    returns the plan run id and the number of operations."""
     now = utc_now()
+    free: dict[str, datetime] = {}
+    count = 0
     with unit_of_work(sessions) as session:
         run = PlanRun(
             kind="insert",
             status=PlanRunStatus.SUCCEEDED,
             origin=now,
-            frozen_until=now,
+            frozen_until=now + timedelta(hours=2),
             is_current=True,
         )
         session.add(run)
         session.flush()
-        start = now
         for line in session.scalars(select(OrderLine)):
             for op in line.routing["planner_operations"]:
-                machine, spec = next(iter(sorted(op["machines"].items())))
-                end = start + timedelta(minutes=spec["duration"])
+                machine, spec = sorted(op["machines"].items())[0]
+                start = free.get(machine, now)
+                free[machine] = start + timedelta(minutes=spec["duration"])
                 session.add(
                     PlannedOperation(
                         plan_run_id=run.id,
@@ -103,12 +107,12 @@ def synthetic_plan(sessions: sessionmaker[Session]) -> int:
                         operation_id=op["id"],
                         machine=machine,
                         start=start,
-                        end=end,
+                        end=free[machine],
                     )
                 )
-                start = end
+                count += 1
             line.order.status = WorkOrderState.PLANNED
-        return run.id
+        return run.id, count
 
 
 def release_all(sessions: sessionmaker[Session], run_id: int, fmt: PayloadFormat) -> list[str]:

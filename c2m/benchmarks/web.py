@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import requests
@@ -27,9 +26,8 @@ from c2m import auth
 from c2m.benchmarks import setup
 from c2m.benchmarks.mes import _env, _free_port
 from c2m.db import make_engine, make_session_factory, unit_of_work
-from c2m.models import Order, OrderLine, PlannedOperation, PlanRun, PlanRunStatus, utc_now
+from c2m.models import Order, OrderLine
 from c2m.settings import Settings
-from mes_bridge.lifecycle import WorkOrderState
 
 COMPACT = {
     "layout": "straight", "seats_800": 2, "seats_1000": 0, "return_seats": 0, "arms": "slim",
@@ -47,42 +45,6 @@ class WebBenchConfig:
     operations: int
     requests: int
     concurrency: int
-
-
-def packed_plan(sessions: Any) -> int:
-    """Each operation on its first machine at that machine's next free minute (a dense week)."""
-    now = utc_now()
-    free: dict[str, Any] = {}
-    count = 0
-    with unit_of_work(sessions) as session:
-        run = PlanRun(
-            kind="insert",
-            status=PlanRunStatus.SUCCEEDED,
-            origin=now,
-            frozen_until=now + timedelta(hours=2),
-            is_current=True,
-        )
-        session.add(run)
-        session.flush()
-        for line in session.scalars(select(OrderLine)):
-            for op in line.routing["planner_operations"]:
-                machine, spec = sorted(op["machines"].items())[0]
-                start = free.get(machine, now)
-                free[machine] = start + timedelta(minutes=spec["duration"])
-                session.add(
-                    PlannedOperation(
-                        plan_run_id=run.id,
-                        order_line_id=line.id,
-                        operation_key=f"{line.id}/{op['id']}",
-                        operation_id=op["id"],
-                        machine=machine,
-                        start=start,
-                        end=free[machine],
-                    )
-                )
-                count += 1
-            line.order.status = WorkOrderState.PLANNED
-    return count
 
 
 def timed(call: Callable[[], None], count: int, concurrency: int) -> dict[str, float]:
@@ -122,7 +84,7 @@ def _prepare(config: WebBenchConfig) -> tuple[int, str]:
         per_order = len(session.scalars(select(OrderLine)).one().routing["planner_operations"])
     more = max(0, -(-config.operations // per_order) - 1)
     setup.place_orders(sessions, more, COMPACT, "bench-web")
-    operations = packed_plan(sessions)
+    _run_id, operations = setup.packed_plan(sessions)
     with unit_of_work(sessions) as session:
         auth.create_user(session, "bench", PASSWORD, "planner")
         token = session.scalars(select(Order.tracking_token)).first() or ""

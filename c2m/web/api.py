@@ -182,13 +182,18 @@ def plan_run_view(session: Any, run: PlanRun) -> dict[str, Any]:
 @role_required("planner")
 def release_plan_run(run_id: int) -> ResponseReturnValue:
     """Approve the schedule: work orders and their outbox rows in one transaction, then send."""
+    return jsonify({"plan_run": run_id, "work_orders": release_and_send(run_id)}), 200
+
+
+def release_and_send(run_id: int) -> list[int]:
+    """Work orders and outbox rows in one transaction; after the commit, hand them to workers."""
     settings = current_app.extensions["c2m.settings"]
     with unit_of_work(session_factory()) as session:
         work_orders = release.release(session, run_id, PayloadFormat(settings.mes_format))
         message_ids = release.pending_messages(session, work_orders)
     for message_id in message_ids:
         enqueue_delivery(message_id)
-    return jsonify({"plan_run": run_id, "work_orders": work_orders}), 200
+    return work_orders
 
 
 def enqueue_delivery(message_id: str) -> None:

@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from c2m import auth, dispatch, documents, gantt, planning, release
+from c2m import auth, dispatch, documents, gantt, planning
 from c2m.db import session_factory, unit_of_work
 from c2m.errors import InvalidInput, NotFound
 from c2m.models import (
@@ -24,8 +24,7 @@ from c2m.models import (
     WorkOrder,
     utc_now,
 )
-from c2m.web.api import enqueue_delivery, enqueue_plan
-from mes_bridge.model import PayloadFormat
+from c2m.web.api import enqueue_delivery, enqueue_plan, release_and_send
 
 blueprint = Blueprint("planning", __name__)
 planner_only = auth.role_required("planner")
@@ -217,12 +216,7 @@ def run_status(run_id: int) -> ResponseReturnValue:
 @planner_only
 def release_run(run_id: int) -> ResponseReturnValue:
     """Approve: work orders and outbox rows in one transaction, then hand them to workers."""
-    settings = current_app.extensions["c2m.settings"]
-    with unit_of_work(session_factory()) as session:
-        work_orders = release.release(session, run_id, PayloadFormat(settings.mes_format))
-        message_ids = release.pending_messages(session, work_orders)
-    for message_id in message_ids:
-        enqueue_delivery(message_id)
+    work_orders = release_and_send(run_id)
     return redirect(url_for("planning.schedule_page", released=len(work_orders)), code=303)
 
 
