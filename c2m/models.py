@@ -153,6 +153,8 @@ class PlanRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(24))  # insert | replan | breakdown
+    # What the run was asked (e.g. a breakdown's machine and window); kept with its result.
+    parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
     status: Mapped[PlanRunStatus] = mapped_column(_enum(PlanRunStatus))
     based_on_id: Mapped[int | None] = mapped_column(ForeignKey("plan_runs.id"), default=None)
     job_id: Mapped[int | None] = mapped_column(ForeignKey("background_jobs.id"), default=None)

@@ -107,7 +107,8 @@ PATHS: dict[str, Any] = {
     },
     "/api/v1/plan-runs": {
         "post": {
-            "summary": "Queue a plan run (insert new orders or re-plan); planners only",
+            "summary": "Queue a plan run: insert new orders, re-plan, or re-plan around a machine "
+            "breakdown ({kind: breakdown, machine, from, until}); planners only",
             "responses": {"202": _response("queued", OBJECT), **_errors(401, 403, 422)},
         }
     },

@@ -7,7 +7,7 @@ version is written, made current and its orders marked PLANNED in one transactio
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -22,7 +22,7 @@ from mes_bridge.lifecycle import WorkOrderState, transition
 from planner import api as planner_api
 from planner.checker import check
 from planner.kpis import kpis
-from planner.model import Objective, Operation, PlanningError, Problem, Schedule
+from planner.model import Objective, Operation, PlanningError, Problem, Schedule, Window
 from routing.factory import Factory, load_factory
 
 log = logging.getLogger(__name__)
@@ -113,10 +113,16 @@ def request_replan_once(session: Session) -> None:
         request_plan(session, "replan")
 
 
-def request_plan(session: Session, kind: str) -> PlanRun:
+def request_plan(session: Session, kind: str, parameters: dict[str, str] | None = None) -> PlanRun:
     """A queued plan run the worker will carry out; the web shows its progress."""
     now = utc_now()
-    run = PlanRun(kind=kind, status=PlanRunStatus.QUEUED, origin=now, frozen_until=now)
+    run = PlanRun(
+        kind=kind,
+        status=PlanRunStatus.QUEUED,
+        origin=now,
+        frozen_until=now,
+        parameters=parameters or {},
+    )
     session.add(run)
     session.flush()
     return run
@@ -189,6 +195,8 @@ def _plan(session: Session, products_dir: Path, run: PlanRun) -> None:
     )
     if run.kind == "replan":
         schedule = _replanned(plan, merged)
+    elif run.kind == "breakdown":
+        merged, schedule = _after_breakdown(plan, merged, run.parameters or {})
     else:
         result = planner_api.insert_orders(
             plan.known, plan.schedule, plan.new.orders, plan.new.operations, plan.frozen_until
@@ -215,6 +223,35 @@ def _replanned(plan: PlanInput, merged: Problem) -> Schedule:
     return planner_api.reoptimise(
         merged, start, plan.frozen_until, Objective.WEIGHTED_TARDINESS, REPLAN_TIME_LIMIT_S
     )
+
+
+def _after_breakdown(
+    plan: PlanInput, merged: Problem, parameters: dict[str, str]
+) -> tuple[Problem, Schedule]:
+    """A machine is down for a window: work on it moves (interrupted work restarts after it);
+    the problem checked afterwards carries the downtime, so nothing may sit in the window."""
+    machine = parameters["machine"]
+    down = Window(
+        data.minutes_between(plan.origin, datetime.fromisoformat(parameters["from"])),
+        data.minutes_between(plan.origin, datetime.fromisoformat(parameters["until"])),
+    )
+    start = _with_new_lines(plan)
+    now = data.minutes_between(plan.origin, utc_now())
+    schedule = planner_api.reschedule_after(
+        merged, start, now, breakdown=(machine, down), time_limit=REPLAN_TIME_LIMIT_S
+    )
+    machines = tuple(
+        replace(m, downtime=m.downtime + (down,)) if m.id == machine else m for m in merged.machines
+    )
+    return replace(merged, machines=machines), schedule
+
+
+def _with_new_lines(plan: PlanInput) -> Schedule:
+    if not plan.new.operations:
+        return plan.schedule
+    return planner_api.insert_orders(
+        plan.known, plan.schedule, plan.new.orders, plan.new.operations, plan.frozen_until
+    ).schedule
 
 
 def _store(

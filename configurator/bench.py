@@ -23,8 +23,9 @@ from configurator.satengine import SatEngine
 from configurator.session import Configurator
 from configurator.sources import load_any, sample_product_models
 
-BENCHMARKS = Path(os.environ.get("C2M_CONFIGURATION_BENCHMARKS",
-                                  "/work/shared/benchmarks/configuration"))
+# shared/ lies beside the repository checkout (CI clones main next to it).
+BENCHMARKS = Path(os.environ.get("C2M_CONFIGURATION_BENCHMARKS") or
+                  Path(__file__).resolve().parents[2] / "shared/benchmarks/configuration")
 RENAULT = BENCHMARKS / "renault-megane/xcsp2/megane.xml"
 AUTOMOTIVE01 = BENCHMARKS / "feature-models/softvare-fmb/dimacs/automotive/automotive01/" \
     "Kowal2016.dimacs"

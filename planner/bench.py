@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -20,7 +21,9 @@ from planner.model import Objective, Order, Problem, Schedule, Status
 from planner.solve import to_schedule
 from planner.synthetic import DAY, loaded_line, order_ops
 
-FJSP_DIR = Path("/work/shared/benchmarks/fjsp")
+# shared/ lies beside the repository checkout (CI clones main next to it).
+FJSP_DIR = Path(os.environ.get("C2M_FJSP_DIR") or
+                Path(__file__).resolve().parents[2] / "shared/benchmarks/fjsp")
 SETS = {"brandimarte": [f"mk{k:02d}" for k in range(1, 11)]}
 
 

@@ -27,6 +27,8 @@ from c2m.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
 UNDER_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# What every developer and CI share (benchmarks, B2MML schemas) lies beside the checkout.
+SHARED = Path(os.environ.get("C2M_SHARED_DIR") or REPO.parent / "shared")
 
 
 def require(condition: bool, reason: str) -> None:

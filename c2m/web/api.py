@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request, url_for
@@ -131,13 +132,34 @@ def order_routing(order_id: int) -> ResponseReturnValue:
 @blueprint.post("/plan-runs")
 @role_required("planner")
 def request_plan_run() -> ResponseReturnValue:
-    kind = str(json_body().get("kind", "insert"))
-    if kind not in {"insert", "replan"}:
-        raise InvalidInput("kind must be 'insert' or 'replan'", "kind")
+    body = json_body()
+    kind = str(body.get("kind", "insert"))
+    if kind not in {"insert", "replan", "breakdown"}:
+        raise InvalidInput("kind must be 'insert', 'replan' or 'breakdown'", "kind")
+    parameters = breakdown_parameters(body) if kind == "breakdown" else {}
     with unit_of_work(session_factory()) as session:
-        run_id = planning.request_plan(session, kind).id
+        run_id = planning.request_plan(session, kind, parameters).id
     enqueue_plan(run_id)
     return jsonify({"plan_run": run_id, "status": "queued"}), 202
+
+
+def breakdown_parameters(body: dict[str, Any]) -> dict[str, str]:
+    """A machine and the window it is down: aware ISO 8601 times, the end after the start."""
+    machine = str(body.get("machine") or "")
+    if not machine:
+        raise InvalidInput("name the machine that is down", "machine")
+    window = {}
+    for field in ("from", "until"):
+        try:
+            moment = datetime.fromisoformat(str(body.get(field) or ""))
+        except ValueError:
+            raise InvalidInput(f"{field} must be an ISO 8601 time with its zone", field) from None
+        if moment.tzinfo is None:
+            raise InvalidInput(f"{field} needs a time zone (e.g. +08:00 or Z)", field)
+        window[field] = moment
+    if window["until"] <= window["from"]:
+        raise InvalidInput("until must be after from", "until")
+    return {"machine": machine, **{k: v.isoformat() for k, v in window.items()}}
 
 
 @blueprint.get("/plan-runs/<int:run_id>")

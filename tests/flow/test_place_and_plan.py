@@ -104,3 +104,54 @@ def test_the_worker_inserts_new_orders_into_a_checked_schedule(shop: Flask, cust
     with shop.extensions["c2m.sessions"]() as session:
         statuses = {o.status for o in session.scalars(select(Order))}
     assert statuses == {WorkOrderState.PLANNED}
+
+
+def test_a_machine_breakdown_moves_work_out_of_its_window(shop: Flask, customer) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from c2m import auth
+    from c2m.db import unit_of_work
+    from c2m.models import PlannedOperation, utc_now
+
+    client = shop.test_client()
+    place(client, customer, "breakdown-order-1")
+    place(client, customer, "breakdown-order-2", "family_corner_leather")
+    run_queued_plans(shop)
+    sessions = shop.extensions["c2m.sessions"]
+    start, end = utc_now(), utc_now() + timedelta(days=3)
+    with sessions() as session:
+        earliest = session.scalars(
+            select(PlannedOperation).order_by(PlannedOperation.start)
+        ).first()
+        machine = earliest.machine
+    assert earliest.start < end, "the window must hit planned work, or the test proves nothing"
+    with unit_of_work(sessions) as session:
+        auth.create_user(session, "lin", "correct horse", "planner")
+    client.post("/api/v1/session", json={"username": "lin", "password": "correct horse"})
+    refused = client.post(
+        "/api/v1/plan-runs",
+        json={
+            "kind": "breakdown",
+            "machine": machine,
+            "from": end.isoformat(),
+            "until": start.isoformat(),
+        },
+    )
+    assert refused.status_code == 422 and refused.get_json()["where"] == "until"
+    asked = client.post(
+        "/api/v1/plan-runs",
+        json={
+            "kind": "breakdown",
+            "machine": machine,
+            "from": start.isoformat(),
+            "until": end.isoformat(),
+        },
+    )
+    assert asked.status_code == 202
+    runs = run_queued_plans(shop)
+    assert runs[-1].kind == "breakdown" and runs[-1].is_current, runs[-1].message
+    with sessions() as session:
+        on_machine = session.scalars(
+            select(PlannedOperation).filter_by(plan_run_id=runs[-1].id, machine=machine)
+        ).all()
+    assert all(row.end <= start or row.start >= end for row in on_machine)

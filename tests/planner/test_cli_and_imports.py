@@ -7,12 +7,19 @@ import sys
 from click.testing import CliRunner
 
 from c2m.cli import cli
+from tests.conftest import SHARED
 
 
 def test_plan_fjsp_prints_makespan_and_every_assignment_as_json() -> None:
     out = CliRunner().invoke(
         cli,
-        ["plan-fjsp", "/work/shared/benchmarks/fjsp/kacem/k1.txt", "--time-limit", "0.5", "--json"],
+        [
+            "plan-fjsp",
+            str(SHARED / "benchmarks/fjsp/kacem/k1.txt"),
+            "--time-limit",
+            "0.5",
+            "--json",
+        ],
     )
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)

@@ -1,7 +1,6 @@
 """Plans from the solver pass the checker; MILP windows never make a plan worse."""
 
 import random
-from pathlib import Path
 
 import pytest
 
@@ -10,8 +9,9 @@ from planner.compile import compile_problem
 from planner.decode import construct
 from planner.milp import pick_window, solve_window
 from planner.solve import best_construction, to_schedule
+from tests.conftest import SHARED
 
-FJSP = Path("/work/shared/benchmarks/fjsp")
+FJSP = SHARED / "benchmarks/fjsp"
 KACEM = {"k1": 11, "k2": 11, "k3": 7, "k4": 11}
 
 
