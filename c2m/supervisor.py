@@ -39,6 +39,9 @@ def child_commands(settings: Settings, worker: bool, mes_sim: bool) -> list[list
                 str(settings.mes_sim_port),
                 "--callback-url",
                 f"http://{settings.host}:{settings.port}/api/mes/v1/events",
+                # Ten shop minutes per second: a day's work plays out in a couple of minutes.
+                "--speed",
+                "600",
             ]
         )
     return commands

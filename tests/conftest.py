@@ -187,6 +187,15 @@ class WorkerHandle:
             self.kill()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_worker_outlives_the_session() -> Iterator[None]:
+    """Workers run in their own sessions (so a test can kill one with its children); make sure
+    none is left behind, whatever happened in between."""
+    yield
+    for worker in RUNNING_WORKERS:
+        worker.stop()
+
+
 @pytest.fixture()
 def no_background_worker() -> Iterator[None]:
     """Tests that deliver in-process: the session's worker (and its sweeper, which would
