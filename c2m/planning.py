@@ -143,11 +143,20 @@ def carry_out(sessions: sessionmaker[Session], products_dir: Path, run_id: int) 
         with unit_of_work(sessions) as session:
             _plan(session, products_dir, session.get_one(PlanRun, run_id))
     except PlanningError as error:
-        log.warning("plan run failed", extra={"plan_run": run_id, "reason": str(error)})
-        with unit_of_work(sessions) as session:
-            failed = session.get_one(PlanRun, run_id)
-            failed.status, failed.message = PlanRunStatus.FAILED, str(error)
-            failed.finished_at = utc_now()
+        _fail(sessions, run_id, str(error))
+    except BaseException as error:
+        # A time limit (Celery's SoftTimeLimitExceeded), a bug, a lost database: the run must
+        # not stay RUNNING for ever, and the previous schedule stays in force.
+        log.exception("plan run crashed", extra={"plan_run": run_id})
+        _fail(sessions, run_id, f"the plan run stopped: {type(error).__name__}: {error}")
+        raise
+
+
+def _fail(sessions: sessionmaker[Session], run_id: int, reason: str) -> None:
+    log.warning("plan run failed", extra={"plan_run": run_id, "reason": reason})
+    with unit_of_work(sessions) as session:
+        failed = session.get_one(PlanRun, run_id)
+        failed.status, failed.message, failed.finished_at = PlanRunStatus.FAILED, reason, utc_now()
 
 
 @dataclass(frozen=True)

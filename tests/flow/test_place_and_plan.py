@@ -155,3 +155,28 @@ def test_a_machine_breakdown_moves_work_out_of_its_window(shop: Flask, customer)
             select(PlannedOperation).filter_by(plan_run_id=runs[-1].id, machine=machine)
         ).all()
     assert all(row.end <= start or row.start >= end for row in on_machine)
+
+
+def test_a_plan_run_that_crashes_fails_and_leaves_the_schedule_in_force(
+    shop: Flask,
+    customer,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    client = shop.test_client()
+    place(client, customer, "crash-order-1")
+    [first] = run_queued_plans(shop)
+    place(client, customer, "crash-order-2")
+
+    def time_limit_hit(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise TimeoutError("soft time limit exceeded")
+
+    monkeypatch.setattr(planning.planner_api, "insert_orders", time_limit_hit)
+    sessions = shop.extensions["c2m.sessions"]
+    with sessions() as session:
+        queued = session.scalars(select(PlanRun.id).filter_by(status=PlanRunStatus.QUEUED)).one()
+    with pytest.raises(TimeoutError):  # the worker sees the crash; the run is marked first
+        planning.carry_out(sessions, samples_dir(), queued)
+    with sessions() as session:
+        crashed = session.get_one(PlanRun, queued)
+        assert crashed.status is PlanRunStatus.FAILED and "TimeoutError" in crashed.message
+        assert session.get_one(PlanRun, first.id).is_current
