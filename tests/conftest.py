@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from c2m.app import create_app
 from c2m.db import make_engine
@@ -106,9 +107,17 @@ def clean_database(migrated_database: str, service_env: dict[str, str]) -> Itera
     from c2m.db import make_session_factory, unit_of_work
 
     engine = make_engine(migrated_database)
-    with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(table.delete())
+    for attempt in range(10):
+        try:
+            with engine.begin() as connection:
+                for table in reversed(Base.metadata.sorted_tables):
+                    connection.execute(table.delete())
+            break
+        except DBAPIError:
+            # A late MES callback or a worker's sweep wrote between two deletes: again.
+            if attempt == 9:
+                raise
+            time.sleep(0.2)
     with unit_of_work(make_session_factory(engine)) as session:
         auth.install_client_token(
             session, "mes-simulator", ("events", "pull"), service_env["C2M_MES_CALLBACK_TOKEN"]
