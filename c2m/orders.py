@@ -3,11 +3,11 @@ price, BOM and routing snapshots; planning follows in a worker (Celery carries o
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from c2m.models import Order, OrderLine
 from configurator.api import coerce_choices
 from configurator.pricing import PriceBreakdown, price_breakdown
 from mes_bridge.lifecycle import WorkOrderState
-from routing.engineer import as_dict, engineer, to_canonical_json
+from routing.engineer import as_dict, engineer
 from routing.export import planner_operations
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -139,13 +139,24 @@ def _new_order(key: str, customer: Customer, price: PriceBreakdown) -> Order:
 
 
 def _snapshots(engineered: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """BOM and routing as canonical JSON data (Decimals as exact strings)."""
-    full = json.loads(to_canonical_json(as_dict(engineered)))
+    """BOM and routing as JSON data, Decimals as exact strings (what to_canonical_json writes,
+    without a serialise-and-parse round trip per order)."""
+    full = _plain(as_dict(engineered))
     routing = {
         "routing": full.pop("routing"),
         "planner_operations": planner_operations(engineered.routing),
     }
     return full, routing
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
 
 
 def price_dict(price: PriceBreakdown) -> dict[str, Any]:
