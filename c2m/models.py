@@ -283,3 +283,17 @@ class Unit(Base):
     work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
     serial: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class MachineDowntime(Base):
+    """Planned downtime of a machine (maintenance, a holiday of its own): an exception to the
+    shift calendar of factory.yaml that every plan run respects."""
+
+    __tablename__ = "machine_downtimes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    machine: Mapped[str] = mapped_column(String(64), index=True)
+    start: Mapped[datetime] = mapped_column()
+    end: Mapped[datetime] = mapped_column()
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)

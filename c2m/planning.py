@@ -17,7 +17,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from c2m import planning_data as data
 from c2m.db import unit_of_work
-from c2m.models import Order, OrderLine, PlannedOperation, PlanRun, PlanRunStatus, utc_now
+from c2m.models import (
+    MachineDowntime,
+    Order,
+    OrderLine,
+    PlannedOperation,
+    PlanRun,
+    PlanRunStatus,
+    utc_now,
+)
 from mes_bridge.lifecycle import WorkOrderState, transition
 from planner import api as planner_api
 from planner.checker import check
@@ -90,6 +98,14 @@ def _released_line_ids(session: Session) -> set[int]:
 def _lines_with_status(session: Session, status: WorkOrderState) -> list[OrderLine]:
     query = select(OrderLine).join(Order).where(Order.status == status).order_by(OrderLine.id)
     return list(session.scalars(query))
+
+
+def downtime_windows(session: Session) -> dict[str, list[tuple[datetime, datetime]]]:
+    """Planned downtime per machine (admin-recorded exceptions to the shift calendars)."""
+    by_machine: dict[str, list[tuple[datetime, datetime]]] = {}
+    for row in session.scalars(select(MachineDowntime).order_by(MachineDowntime.start)):
+        by_machine.setdefault(row.machine, []).append((row.start, row.end))
+    return by_machine
 
 
 def _operations(lines: list[OrderLine]) -> tuple[Operation, ...]:
@@ -180,7 +196,7 @@ def _plan_input(
     known_lines = list(session.scalars(select(OrderLine).where(OrderLine.id.in_(known_ids))))
     new_lines = _lines_with_status(session, WorkOrderState.ENGINEERED)
     known_ops, new_ops = _operations(known_lines), _operations(new_lines)
-    machines = data.planner_machines(factory, origin)
+    machines = data.planner_machines(factory, origin, downtime_windows(session))
     setups = data.planner_setups(factory, {op.setup_family for op in known_ops + new_ops})
     known = Problem(machines, _planner_orders(known_lines, origin), known_ops, setups)
     new = Problem(machines, _planner_orders(new_lines, origin), new_ops, setups)
@@ -297,6 +313,12 @@ def _store(
 
 
 STALE_AFTER = timedelta(seconds=30)
+
+
+def queued_runs(sessions: sessionmaker[Session]) -> list[int]:
+    with unit_of_work(sessions) as session:
+        query = select(PlanRun.id).where(PlanRun.status == PlanRunStatus.QUEUED)
+        return list(session.scalars(query))
 
 
 def stale_queued_runs(sessions: sessionmaker[Session]) -> list[int]:

@@ -26,9 +26,15 @@ def moment_at(origin: datetime, minutes: int) -> datetime:
     return origin + timedelta(minutes=minutes)
 
 
-def planner_machines(factory: Factory, origin: datetime) -> tuple[Machine, ...]:
-    """Each machine with its work centre's shifts over the planning horizon, in minutes."""
+def planner_machines(
+    factory: Factory,
+    origin: datetime,
+    downtime: dict[str, list[tuple[datetime, datetime]]] | None = None,
+) -> tuple[Machine, ...]:
+    """Each machine with its work centre's shifts over the planning horizon, in minutes, and
+    its planned downtime cut out."""
     horizon_end = origin + timedelta(days=HORIZON_DAYS)
+    downtime = downtime or {}
     machines = []
     for machine_id in sorted(factory.machines):
         calendar = factory.calendar_of(machine_id)
@@ -37,7 +43,11 @@ def planner_machines(factory: Factory, origin: datetime) -> tuple[Machine, ...]:
             Window(minutes_between(origin, start), minutes_between(origin, end))
             for start, end in intervals
         )
-        machines.append(Machine(machine_id, shifts=_merged(shifts)))
+        down = tuple(
+            Window(minutes_between(origin, start), minutes_between(origin, end))
+            for start, end in downtime.get(machine_id, [])
+        )
+        machines.append(Machine(machine_id, shifts=_merged(shifts), downtime=down))
     return tuple(machines)
 
 

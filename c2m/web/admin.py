@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from c2m import auth, catalogue
+from c2m import auth, catalogue, downtime, planning
 from c2m.db import session_factory, unit_of_work
 from c2m.errors import C2mError, InvalidInput
 from c2m.models import ApiClient, User
@@ -37,6 +37,7 @@ def _page(status: int = 200, **extra: object) -> ResponseReturnValue:
             "roles": auth.ROLES,
             "scopes": auth.SCOPES,
             "factory": _factory(),
+            "downtimes": downtime.listed(session),
         }
         return render_template("admin/admin.html", **context, **extra), status
 
@@ -151,3 +152,43 @@ def create_user() -> ResponseReturnValue:
     except C2mError as error:
         return _page(error.http_status, user_error=str(error))
     return redirect(url_for("admin.admin_page"), code=303)
+
+
+@blueprint.post("/downtime")
+@admin_only
+def add_downtime() -> ResponseReturnValue:
+    """Planned downtime of a machine (times in the factory's zone); a re-plan follows."""
+    factory = _factory()
+    if factory is None:
+        return _page(422, downtime_error="factory.yaml could not be read")
+    form = request.form
+    try:
+        with unit_of_work(session_factory()) as session:
+            downtime.add(
+                session,
+                factory,
+                form.get("machine", ""),
+                downtime.local_time(form.get("from", ""), factory.zone, "from"),
+                downtime.local_time(form.get("until", ""), factory.zone, "until"),
+                form.get("reason", ""),
+            )
+    except C2mError as error:
+        return _page(error.http_status, downtime_error=str(error))
+    _enqueue_queued_runs()
+    return redirect(url_for("admin.admin_page"), code=303)
+
+
+@blueprint.post("/downtime/<int:downtime_id>/delete")
+@admin_only
+def delete_downtime(downtime_id: int) -> ResponseReturnValue:
+    with unit_of_work(session_factory()) as session:
+        downtime.remove(session, downtime_id)
+    _enqueue_queued_runs()
+    return redirect(url_for("admin.admin_page"), code=303)
+
+
+def _enqueue_queued_runs() -> None:
+    from c2m.web.api import enqueue_plan
+
+    for run_id in planning.queued_runs(session_factory()):
+        enqueue_plan(run_id)
