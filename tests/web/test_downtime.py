@@ -89,3 +89,12 @@ def test_a_bad_downtime_is_refused_with_the_reason_and_nothing_stored(
 
 def test_planners_cannot_record_downtime(planner: FlaskClient) -> None:
     assert planner.post("/admin/downtime", data={"csrf_token": token(planner)}).status_code == 403
+
+
+def test_the_planner_board_speaks_chinese_too(
+    shop: Flask, planner: FlaskClient, customer  # type: ignore[no-untyped-def]
+) -> None:
+    place(shop.test_client(), customer, "zh-board-order-1")
+    run_queued_plans(shop)
+    page = planner.get("/planning?lang=zh").get_data(as_text=True)
+    assert "准时率" in page and "关键指标" in page and "on-time rate" not in page
