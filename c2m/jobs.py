@@ -14,26 +14,11 @@ def create(kind: str) -> int:
         return job.id
 
 
-def report_progress(job_id: int, progress: int, message: str = "") -> None:
-    with unit_of_work(session_factory()) as session:
-        job = session.get_one(BackgroundJob, job_id)
-        job.status, job.progress, job.message = JobStatus.RUNNING, progress, message
-
-
 def complete(job_id: int, message: str = "") -> None:
-    _finish(job_id, JobStatus.SUCCEEDED, message)
-
-
-def fail(job_id: int, message: str) -> None:
-    _finish(job_id, JobStatus.FAILED, message)
-
-
-def _finish(job_id: int, status: JobStatus, message: str) -> None:
     with unit_of_work(session_factory()) as session:
         job = session.get_one(BackgroundJob, job_id)
-        job.status, job.message, job.finished_at = status, message, utc_now()
-        if status is JobStatus.SUCCEEDED:
-            job.progress = 100
+        job.status, job.message, job.finished_at = JobStatus.SUCCEEDED, message, utc_now()
+        job.progress = 100
 
 
 def get(job_id: int) -> BackgroundJob | None:

@@ -223,10 +223,7 @@ def _plan(session: Session, products_dir: Path, run: PlanRun) -> None:
     elif run.kind == "breakdown":
         merged, schedule = _after_breakdown(plan, merged, run.parameters or {})
     else:
-        result = planner_api.insert_orders(
-            plan.known, plan.schedule, plan.new.orders, plan.new.operations, plan.frozen_until
-        )
-        schedule = result.schedule
+        schedule = _with_new_lines(plan)
     fixed = [a for a in plan.schedule.assignments if a.fixed]
     violations = check(merged, schedule, fixed)
     if violations:
@@ -238,15 +235,12 @@ def _plan(session: Session, products_dir: Path, run: PlanRun) -> None:
 
 def _replanned(plan: PlanInput, merged: Problem) -> Schedule:
     """Every movable operation after the frozen horizon may move; new lines come in too."""
-    if plan.new.operations:
-        inserted = planner_api.insert_orders(
-            plan.known, plan.schedule, plan.new.orders, plan.new.operations, plan.frozen_until
-        )
-        start = inserted.schedule
-    else:
-        start = plan.schedule
     return planner_api.reoptimise(
-        merged, start, plan.frozen_until, Objective.WEIGHTED_TARDINESS, REPLAN_TIME_LIMIT_S
+        merged,
+        _with_new_lines(plan),
+        plan.frozen_until,
+        Objective.WEIGHTED_TARDINESS,
+        REPLAN_TIME_LIMIT_S,
     )
 
 
@@ -272,6 +266,7 @@ def _after_breakdown(
 
 
 def _with_new_lines(plan: PlanInput) -> Schedule:
+    """The schedule in force with the new lines inserted (as is when there are none)."""
     if not plan.new.operations:
         return plan.schedule
     return planner_api.insert_orders(

@@ -63,3 +63,29 @@ def named() -> Callable[[str], dict[str, dict[str, object]]]:
 @pytest.fixture
 def sofa() -> EngineeringModel:
     return _engineering("sofa")
+
+
+def sofa_values(**changes: object) -> dict[str, object]:
+    """A plain straight two-seater, with `changes` applied: the tests' reference sofa."""
+    values: dict[str, object] = {
+        "layout": "straight",
+        "seats_800": 2,
+        "seats_1000": 0,
+        "return_seats": 0,
+        "arms": "slim",
+        "total_width": 1900,
+        "return_length": 0,
+        "seat_depth": 900,
+        "cover": "tech_fabric",
+        "colour": "grey",
+        "legs": "oak",
+        "filling": "hr_foam",
+        "firmness": "medium",
+        "recliner": False,
+        "usb_charging": False,
+        "removable_covers": True,
+        "stain_protection": False,
+        "headrests": 0,
+    }
+    values.update(changes)
+    return values

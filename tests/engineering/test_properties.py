@@ -14,6 +14,7 @@ from configurator.model import FeatureType
 from routing.bench import engineer_random_orders
 from routing.engineer import EngineeringModel, check_configuration, engineer, to_canonical_json
 from routing.validate import load_validated, sample_configurations, validate_samples
+from tests.engineering.conftest import sofa_values
 
 Loader = Callable[[str], EngineeringModel]
 
@@ -93,26 +94,7 @@ def test_a_depth_or_height_step_changes_a_cut_by_exactly_that_step(engineering: 
 
 
 def test_sofa_fabric_area_scales_with_seat_depth(sofa: EngineeringModel) -> None:
-    values = {
-        "layout": "straight",
-        "seats_800": 2,
-        "seats_1000": 0,
-        "return_seats": 0,
-        "arms": "slim",
-        "total_width": 1900,
-        "return_length": 0,
-        "seat_depth": 900,
-        "cover": "tech_fabric",
-        "colour": "grey",
-        "legs": "oak",
-        "filling": "hr_foam",
-        "firmness": "medium",
-        "recliner": False,
-        "usb_charging": False,
-        "removable_covers": True,
-        "stain_protection": False,
-        "headrests": 0,
-    }
+    values = sofa_values()
     shallow = _lines(sofa, values)["cover_tech"]
     deep = _lines(sofa, {**values, "seat_depth": 950})["cover_tech"]
     # seat panels: 2 modules x 4 panels x 880 mm wide; arms: 2 x 2 panels x 850 mm wide

@@ -16,54 +16,30 @@ from routing.engineer import EngineeringModel, engineer
 from routing.export import planner_operations
 from routing.factory import load_factory
 from routing.validate import sample_configurations
+from tests.engineering.conftest import sofa_values
 
 FACTORY = Path(__file__).resolve().parents[2] / "sample_products" / "factory.yaml"
 
 
-def _sofa_values(**changes: object) -> dict[str, object]:
-    values: dict[str, object] = {
-        "layout": "straight",
-        "seats_800": 2,
-        "seats_1000": 0,
-        "return_seats": 0,
-        "arms": "slim",
-        "total_width": 1900,
-        "return_length": 0,
-        "seat_depth": 900,
-        "cover": "tech_fabric",
-        "colour": "grey",
-        "legs": "oak",
-        "filling": "hr_foam",
-        "firmness": "medium",
-        "recliner": False,
-        "usb_charging": False,
-        "removable_covers": True,
-        "stain_protection": False,
-        "headrests": 0,
-    }
-    values.update(changes)
-    return values
-
-
 def test_a_skipped_operation_passes_its_precedence_on(sofa: EngineeringModel) -> None:
-    ops = {op.id: op for op in engineer(sofa, _sofa_values()).routing.operations}
+    ops = {op.id: op for op in engineer(sofa, sofa_values()).routing.operations}
     assert "stain_treat" not in ops
     assert ops["sew_covers"].predecessors == ("cut_fabric",)
     treated = {
-        op.id: op for op in engineer(sofa, _sofa_values(stain_protection=True)).routing.operations
+        op.id: op for op in engineer(sofa, sofa_values(stain_protection=True)).routing.operations
     }
     assert treated["sew_covers"].predecessors == ("cut_fabric", "stain_treat")
 
 
 def test_parallel_branches_join_at_upholstery(sofa: EngineeringModel) -> None:
-    graph = engineer(sofa, _sofa_values()).routing.graph()
+    graph = engineer(sofa, sofa_values()).routing.graph()
     assert nx.is_directed_acyclic_graph(graph)
     assert set(graph.predecessors("upholster")) == {"build_frames", "cut_foam", "sew_covers"}
     assert not nx.has_path(graph, "cut_foam", "sew_covers")
 
 
 def test_run_time_is_divided_by_machine_speed_and_setup_is_not(sofa: EngineeringModel) -> None:
-    op = next(o for o in engineer(sofa, _sofa_values()).routing.operations if o.id == "cut_fabric")
+    op = next(o for o in engineer(sofa, sofa_values()).routing.operations if o.id == "cut_fabric")
     fast, slow = (next(m for m in op.machines if m.machine == k) for k in ("FCUT-01", "FCUT-02"))
     assert fast.setup_min == slow.setup_min == Decimal(8)
     assert abs(slow.run_min * Decimal("0.45") - fast.run_min) < Decimal("0.01")
@@ -72,7 +48,7 @@ def test_run_time_is_divided_by_machine_speed_and_setup_is_not(sofa: Engineering
 
 def test_machine_specific_times_replace_the_default_formula(sofa: EngineeringModel) -> None:
     order = engineer(
-        sofa, _sofa_values(cover="top_grain_leather", colour="cognac", removable_covers=False)
+        sofa, sofa_values(cover="top_grain_leather", colour="cognac", removable_covers=False)
     )
     op = next(o for o in order.routing.operations if o.id == "cut_leather")
     manual = next(m for m in op.machines if m.machine == "FCUT-02")
@@ -83,7 +59,7 @@ def test_machine_specific_times_replace_the_default_formula(sofa: EngineeringMod
 def test_critical_path_is_the_longest_chain_on_the_fastest_machines(
     sofa: EngineeringModel,
 ) -> None:
-    routing = engineer(sofa, _sofa_values()).routing
+    routing = engineer(sofa, sofa_values()).routing
     graph = routing.graph()
     minutes = {op.id: op.fastest.minutes for op in routing.operations}
     longest = max(
@@ -110,7 +86,7 @@ def test_every_consumed_line_has_exactly_one_selected_consumer(sofa: Engineering
 def test_planner_operations_are_plain_whole_minutes_with_prefixed_ids(
     sofa: EngineeringModel,
 ) -> None:
-    routing = engineer(sofa, _sofa_values()).routing
+    routing = engineer(sofa, sofa_values()).routing
     ops = planner_operations(routing, prefix="L7/")
     assert {op["id"] for op in ops} == {f"L7/{o.id}" for o in routing.operations}
     pack = next(op for op in ops if op["id"] == "L7/pack")
