@@ -16,6 +16,7 @@ from configurator.compiler import CompiledModel
 from configurator.encoding import Variable
 
 Assignment = Mapping[str, object]
+_RESTRICTED_KEPT = 8
 
 
 class BddEngine:
@@ -26,16 +27,28 @@ class BddEngine:
         self.bdd: Any = compiled.bdd
         self.encoding = compiled.encoding
         self._levels = len(self.bdd.vars)
-        self._layout = BlockLayout(self.bdd, self.encoding)
+        self.layout = BlockLayout(self.bdd, self.encoding)
         self._mask_cache: tuple[int, list[int]] | None = None
-        self._count_memo: dict[int, tuple[Function, int]] = {}
-        # Both passes recurse once per level of the diagram.
+        self._restricted: dict[tuple[tuple[str, bool], ...], Function] = {}
+        owner = dict(self.encoding.bit_owner())
+        self._scopes = {cid: {owner[bit] for bit in function.support}
+                        for cid, function in compiled.constraints.items()}
+        # The diagram passes recurse once per level.
         sys.setrecursionlimit(max(sys.getrecursionlimit(), 4 * self._levels + 1000))
 
     def restrict(self, assignment: Assignment) -> Function:
+        """The compiled root cofactored by ``assignment``. A click asks for the same cofactor
+        several times (domains, consistency, count, price search): the last few are kept."""
         if not assignment:
             return self.compiled.root
-        return self.bdd.let(self.encoding.cube(assignment), self.compiled.root)
+        cube = self.encoding.cube(assignment)
+        key = tuple(sorted(cube.items()))
+        found = self._restricted.get(key)
+        if found is None:
+            if len(self._restricted) >= _RESTRICTED_KEPT:
+                del self._restricted[next(iter(self._restricted))]
+            found = self._restricted[key] = self.bdd.let(cube, self.compiled.root)
+        return found
 
     def consistent(self, assignment: Assignment) -> bool:
         return bool(self.restrict(assignment) != self.bdd.false)
@@ -81,14 +94,14 @@ class BddEngine:
     def _masks(self, u: Function) -> list[int]:
         key = int(u)
         if self._mask_cache is None or self._mask_cache[0] != key:
-            self._mask_cache = (key, self._layout.valid_codes(u))
+            self._mask_cache = (key, self.layout.valid_codes(u))
         return self._mask_cache[1]
 
     def count(self, assignment: Assignment) -> int:
         """Exact number of complete valid configurations extending ``assignment``."""
         restricted = self.restrict(assignment)
         fixed = sum(self.encoding[name].width for name in assignment)
-        return count_models(restricted, self._levels, self._count_memo) >> fixed
+        return self.layout.model_count(restricted) >> fixed
 
     def witness(self, assignment: Assignment) -> dict[str, object] | None:
         restricted = self.restrict(assignment)
@@ -98,39 +111,14 @@ class BddEngine:
         values = self.encoding.decode({**self.encoding.cube(assignment), **bits})
         return values
 
+    def violated(self, assignment: Assignment) -> list[str]:
+        """Constraints that ``assignment`` contradicts on its own (each one alone is a
+        minimal set of rules behind the conflict; no solver needed)."""
+        cube = self.encoding.cube(assignment)
+        return [cid for cid, function in self.compiled.constraints.items()
+                if not self._scopes[cid].isdisjoint(assignment)
+                and self.bdd.let(cube, function) == self.bdd.false]
+
     def allows(self, restricted: Function, name: str, value: object) -> Function:
         return self.bdd.let(self.encoding.bits_of(name, value), restricted)
 
-
-def count_models(u: Function, levels: int,
-                 memo: dict[int, tuple[Function, int]] | None = None) -> int:
-    """Models of ``u`` over all ``levels`` variables, as an exact integer (CUDD's is a float).
-
-    The memo may outlive the call (restricted diagrams share their lower nodes with the
-    root); it keeps each Function so that its node stays alive and its id is never reused.
-    Counts below a node depend only on the node, and levels are fixed once compiled."""
-    if memo is None:
-        memo = {}
-    if len(memo) > 2_000_000:
-        memo.clear()
-    return _models_below(u, levels, memo) << _level(u, levels)
-
-
-def _models_below(node: Function, levels: int, memo: dict[int, tuple[Function, int]]) -> int:
-    """Models over the variables at and below ``node``'s level (a plain function, not a
-    closure: a self-referencing closure would keep diagram nodes in a garbage cycle)."""
-    if node.var is None:
-        return 1 if node == node.bdd.true else 0
-    key = int(node)
-    found = memo.get(key)
-    if found is None:
-        low, high = (node.low, node.high) if not node.negated else (~node.low, ~node.high)
-        total = sum(_models_below(child, levels, memo) << (_level(child, levels) - node.level - 1)
-                    for child in (low, high))
-        found = (node, total)
-        memo[key] = found
-    return found[1]
-
-
-def _level(node: Function, levels: int) -> int:
-    return levels if node.var is None else int(node.level)

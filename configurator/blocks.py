@@ -12,6 +12,8 @@ from typing import Any
 from configurator.encoding import Encoding
 
 Function = Any
+_MEMO_LIMIT = 2_000_000
+_ROOT_LIMIT = 20_000
 
 
 class BlockLayout:
@@ -38,7 +40,10 @@ class BlockLayout:
             self.last_level_of_rank[rank] = level
         self._check_contiguous()
         self._expansions: dict[tuple[int, int, int], int] = {}
-        self._memo: dict[int, tuple[Function, int]] = {}
+        self._packed: dict[int, int] = {}
+        self._models: dict[int, int] = {}
+        self._roots: list[Function] = []
+        self._true, self._false = int(bdd.true), int(bdd.false)
         self._slot_full = [(1 << self.size_of_var[var]) - 1 for var in self.var_of_rank]
         self._offset = [0]
         for full in self._slot_full:  # each block's slot is as wide as its domain
@@ -61,10 +66,19 @@ class BlockLayout:
         masks = [0] * len(self.var_of_rank)
         if root == self.bdd.false:
             return masks
-        packed = self._below(root) | self._full_between(0, self._rank(root))
+        packed = self._summary(root)[0] | self._full_between(0, self._rank(root))
         for rank, var in enumerate(self.var_of_rank):
             masks[var] = (packed >> self._offset[rank]) & self._slot_full[rank]
         return masks
+
+    def model_count(self, root: Function) -> int:
+        """Exact number of paths to 1 over all levels (CUDD's own count is a float)."""
+        if root == self.bdd.false:
+            return 0
+        return self._summary(root)[1] << self._level(root)
+
+    def _level(self, node: Function) -> int:
+        return self.levels if node.var is None else int(node.level)
 
     def _full_between(self, first: int, end: int) -> int:
         """All codes of the blocks ranked first..end-1 (jumped over, so unconstrained)."""
@@ -72,42 +86,70 @@ class BlockLayout:
             return 0
         return self._prefix_full[end] & ~self._prefix_full[first]
 
-    def _below(self, entry: Function) -> int:
-        """Packed masks (one slot per block) of what paths from ``entry`` to 1 allow.
+    def _summary(self, root: Function) -> tuple[int, int]:
+        """Memoised per node across calls: restricted diagrams share their lower parts with
+        the compiled root, so later clicks mostly hit the memo. The memo holds plain integers
+        only (a memo of diagram nodes made every full garbage collection walk millions of
+        objects: 100+ ms pauses); the roots asked about are kept instead, which keeps every
+        node below them alive, so a node id is never reused while it is a key."""
+        if len(self._packed) > _MEMO_LIMIT or len(self._roots) > _ROOT_LIMIT:
+            self._packed.clear()
+            self._models.clear()
+            self._roots.clear()
+        self._roots.append(root)
+        return self._below(root)
 
-        Memoised per node across calls: restricted diagrams share their lower parts with the
-        compiled root, so later clicks mostly hit the memo (the Function is kept so that its
-        node stays alive and its id is never reused)."""
-        if entry.var is None:
-            return 0
+    def _below(self, entry: Function) -> tuple[int, int]:
+        """Packed masks (one slot per block) of what paths from ``entry`` to 1 allow, and the
+        number of those paths over the levels from ``entry``'s down."""
         key = int(entry)
-        found = self._memo.get(key)
-        if found is not None:
-            return found[1]
-        packed = self._explore(entry)
-        if len(self._memo) > 2_000_000:
-            self._memo.clear()
-        self._memo[key] = (entry, packed)
-        return packed
+        if key == self._true:
+            return 0, 1
+        if key == self._false:
+            return 0, 0
+        return self._below_node(entry, key)
 
-    def _explore(self, entry: Function) -> int:
-        rank = self.rank_of_level[entry.level]
-        last, false = self.last_level_of_rank[rank], self.bdd.false
-        own, packed = 0, 0
-        inner = [(entry, 0, 0)]
+    def _below_node(self, entry: Function, key: int) -> tuple[int, int]:
+        packed = self._packed.get(key)
+        if packed is not None:
+            return packed, self._models[key]
+        packed, models = self._explore(entry, key & 1)
+        self._packed[key], self._models[key] = packed, models
+        return packed, models
+
+    def _explore(self, entry: Function, negated: int) -> tuple[int, int]:
+        """One block from ``entry`` on: every path through the block's own levels, then the
+        memoised summaries of where the paths leave it. This pass is what a cold click
+        costs, so each node is touched as few times as the dd API allows: a node's id
+        carries its complement bit, which stands in for ``~`` on the children."""
+        start = entry.level
+        rank = self.rank_of_level[start]
+        last, levels = self.last_level_of_rank[rank], self.levels
+        false, true = self._false, self._true
+        own, packed, models = 0, 0, 0
+        # node, its polarity, level, code bits so far, which bits are known, levels skipped
+        inner = [(entry, negated, start, 0, 0, 0)]
         while inner:
-            node, value, known = inner.pop()
-            weight = self.weight_of_level[node.level]
-            low, high = (node.low, node.high) if not node.negated else (~node.low, ~node.high)
-            for child, bit in ((low, 0), (high, weight)):
-                if child == false:
+            node, polarity, level, value, known, skipped = inner.pop()
+            weight = self.weight_of_level[level]
+            known |= weight
+            for child, bit in ((node.low, 0), (node.high, weight)):
+                key = int(child) ^ polarity
+                if key == false:
                     continue
-                if child.var is not None and child.level <= last:
-                    inner.append((child, value | bit, known | weight))
+                below_level = levels if key == true else child.level
+                gap = skipped + below_level - level - 1
+                if below_level <= last:
+                    inner.append((child, key & 1, below_level, value | bit, known, gap))
                     continue
-                own |= self._expand(value | bit, known | weight, rank)
-                packed |= self._full_between(rank + 1, self._rank(child)) | self._below(child)
-        return packed | (own << self._offset[rank])
+                own |= self._expand(value | bit, known, rank)
+                below, count = (0, 1) if key == true else self._below_node(child, key)
+                packed |= self._full_between(rank + 1, self.rank_at(below_level)) | below
+                models += count << gap
+        return packed | (own << self._offset[rank]), models
+
+    def rank_at(self, level: int) -> int:
+        return len(self.var_of_rank) if level >= self.levels else self.rank_of_level[level]
 
     def _expand(self, value: int, known: int, rank: int) -> int:
         """Mask of all codes that agree with ``value`` on the ``known`` bits."""

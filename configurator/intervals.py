@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Mapping, Sequence
@@ -25,32 +26,76 @@ from configurator.folding import Attributes
 Bounds = tuple[Decimal, Decimal]
 Domains = Mapping[str, Sequence[object]]
 ENUMERATION_LIMIT = 256
+_MONOTONE = ("min", "max", "round", "ceil", "floor")
 
 
 def bounds(expr: Expr, domains: Domains, attributes: Attributes) -> Bounds:
-    """Lowest and highest value ``expr`` can take (exact when small enough to enumerate)."""
-    support = sorted(features(expr))
+    """Lowest and highest value ``expr`` takes over the product of the domains.
+
+    Exact by interval arithmetic when every feature occurs once under monotone operations
+    (the expression is then monotone in each feature, so its extremes sit at domain ends),
+    exact by enumeration when the product is small, a sound outer bound otherwise."""
+    if _monotone_single_use(expr):
+        return _interval(expr, domains, attributes)
+    support = _support(expr)
     size = math.prod(len(domains[name]) for name in support)
     if size <= ENUMERATION_LIMIT:
         return _enumerate(expr, support, domains, attributes)
     return _interval(expr, domains, attributes)
 
 
-def _enumerate(expr: Expr, support: list[str], domains: Domains, attributes: Attributes
+@functools.cache
+def _monotone_single_use(expr: Expr) -> bool:
+    return _single_use(expr, set())
+
+
+@functools.cache
+def _support(expr: Expr) -> tuple[str, ...]:
+    return tuple(sorted(features(expr)))
+
+
+def _single_use(node: Expr, seen: set[str]) -> bool:
+    """Every feature occurs once, under monotone operations; a condition may pick between
+    branches when its own features occur nowhere else (each branch is then exact alone)."""
+    match node:
+        case Const(_):
+            return True
+        case Ref(feature, _):
+            if feature in seen:
+                return False
+            seen.add(feature)
+            return True
+        case Unary("-", operand):
+            return _single_use(operand, seen)
+        case Binary(op, left, right) if op in ("+", "-", "*", "/"):
+            return _single_use(left, seen) and _single_use(right, seen)
+        case Call(func, args) if func in _MONOTONE:
+            return all(_single_use(arg, seen) for arg in args)
+        case Cond(test, body, orelse):
+            tested = features(test)
+            if tested & (seen | features(body) | features(orelse)):
+                return False
+            seen |= tested
+            branches = [set(seen), set(seen)]
+            if not (_single_use(body, branches[0]) and _single_use(orelse, branches[1])):
+                return False
+            seen |= branches[0] | branches[1]
+            return True
+    return False
+
+
+def _enumerate(expr: Expr, support: Sequence[str], domains: Domains, attributes: Attributes
                ) -> Bounds:
     found: list[Decimal] = []
     for combo in itertools.product(*(domains[name] for name in support)):
-        env: dict[str, object] = dict(zip(support, combo, strict=True))
-        for name, value in list(env.items()):
-            for key, attribute in attributes.get(name, {}).get(value, {}).items():
-                env[f"{name}.{key}"] = attribute
-        found.append(Decimal(_as_number(evaluate(expr, env))))
+        env = _environment(support, combo, attributes)
+        found.append(Decimal(as_number(evaluate(expr, env))))
     if not found:
         return Decimal(0), Decimal(0)
     return min(found), max(found)
 
 
-def _as_number(value: object) -> int | Decimal:
+def as_number(value: object) -> int | Decimal:
     if isinstance(value, bool):
         return int(value)
     if not isinstance(value, int | Decimal):
@@ -61,12 +106,12 @@ def _as_number(value: object) -> int | Decimal:
 def _interval(expr: Expr, domains: Domains, attributes: Attributes) -> Bounds:
     match expr:
         case Const(value):
-            number = Decimal(_as_number(value))
+            number = Decimal(as_number(value))
             return number, number
         case Ref(feature, attribute):
             values = domains[feature] if attribute is None else [
                 attributes[feature][v][attribute] for v in domains[feature]]
-            numbers = [Decimal(_as_number(v)) for v in values]
+            numbers = [Decimal(as_number(v)) for v in values]
             return min(numbers), max(numbers)
         case Unary("-", operand):
             low, high = _interval(operand, domains, attributes)
@@ -74,13 +119,33 @@ def _interval(expr: Expr, domains: Domains, attributes: Attributes) -> Bounds:
         case Binary(op, left, right) if op in ("+", "-", "*", "/"):
             return _binary(op, _interval(left, domains, attributes),
                            _interval(right, domains, attributes))
-        case Cond(_, body, orelse):
-            first = _interval(body, domains, attributes)
-            second = _interval(orelse, domains, attributes)
-            return min(first[0], second[0]), max(first[1], second[1])
+        case Cond(test, body, orelse):
+            branches = [body if truth else orelse for truth in _truths(test, domains, attributes)]
+            parts = [_interval(branch, domains, attributes) for branch in branches]
+            return min(part[0] for part in parts), max(part[1] for part in parts)
         case Call(func, args) if func in ("min", "max", "round", "ceil", "floor", "abs"):
             return _call(func, [_interval(a, domains, attributes) for a in args])
     return _too_large_to_bound(expr)
+
+
+def _truths(test: Expr, domains: Domains, attributes: Attributes) -> list[bool]:
+    """Which way a condition can go over the domains (both ways when too many to try)."""
+    support = _support(test)
+    if math.prod(len(domains[name]) for name in support) > ENUMERATION_LIMIT:
+        return [True, False]
+    outcomes = set()
+    for combo in itertools.product(*(domains[name] for name in support)):
+        outcomes.add(evaluate(test, _environment(support, combo, attributes)) is True)
+    return sorted(outcomes)
+
+
+def _environment(support: Sequence[str], combo: Sequence[object], attributes: Attributes
+                 ) -> dict[str, object]:
+    env: dict[str, object] = dict(zip(support, combo, strict=True))
+    for name, value in list(env.items()):
+        for key, attribute in attributes.get(name, {}).get(value, {}).items():
+            env[f"{name}.{key}"] = attribute
+    return env
 
 
 def _too_large_to_bound(expr: Expr) -> Bounds:

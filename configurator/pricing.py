@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
-from configurator.expressions import Cond, Const, Expr, evaluate, features
+from configurator.bddengine import BddEngine
+from configurator.expressions import Binary, Cond, Const, Expr, Unary, evaluate, features
 from configurator.folding import Attributes
-from configurator.intervals import bounds
+from configurator.intervals import as_number, bounds
 from configurator.model import FeatureType, Label, ProductModel
+from configurator.pathcost import PathCosts
 
 NODE_LIMIT = 4000
 
@@ -74,59 +76,107 @@ def price_breakdown(model: ProductModel, values: Mapping[str, object]) -> PriceB
 
 
 class PriceSearch:
+    """Exact cheapest and dearest price over the valid completions of some choices.
+
+    Branch and bound over the features that price formulas combine; everything additive
+    (option deltas, formulas of one feature) is left to the engine's path costs when it has
+    them (the BDD engine): an exact best over all completions in one memoised pass, so a
+    branch ends as soon as every formula is settled. Without path costs (the SAT engine)
+    every priced feature is branched on and deltas are bounded feature by feature."""
+
     def __init__(self, model: ProductModel, engine: DomainSource) -> None:
         self.model, self.engine = model, engine
-        self.terms: list[Expr] = [
-            rule.amount if rule.when is None else Cond(rule.when, rule.amount, Const(0))
-            for rule in model.prices
-        ]
         self.attributes: Attributes = {f.name: {o.code: dict(o.attributes) for o in f.options}
-                           for f in model.features if f.type is FeatureType.CHOICE}
-        self._supports = [sorted(features(term)) for term in self.terms]
-        self._bounds_memo: dict[tuple[object, ...], tuple[Decimal, Decimal]] = {}
-        in_terms = set().union(*(features(term) for term in self.terms))
+                                       for f in model.features if f.type is FeatureType.CHOICE}
+        terms = [part for rule in model.prices for part in (
+            _summands(rule.amount) if rule.when is None
+            else [Cond(rule.when, rule.amount, Const(0))])]
+        in_terms = set().union(*(features(term) for term in terms))
         self.relevant = [f.name for f in model.features
                          if f.name in in_terms or any(f.delta(v) for v in f.domain)]
         self._deltas: dict[str, dict[object, Decimal]] = {
             f.name: {v: f.delta(v) for v in f.domain} for f in model.features}
+        self.paths = self._path_costs(terms)
+        if self.paths is not None:  # one-feature formulas went into the path costs
+            terms = [term for term in terms if len(features(term)) > 1]
+        self.terms = terms
+        self._supports = [sorted(features(term)) for term in self.terms]
+        self.branching = sorted(set().union(*map(set, self._supports)),
+                                key=self.relevant.index) if self.paths else self.relevant
         self._priced = [n for n in self.relevant if any(self._deltas[n].values())]
+        self._bounds_memo: dict[tuple[object, ...], tuple[Decimal, Decimal]] = {}
+
+    def _path_costs(self, terms: list[Expr]) -> PathCosts | None:
+        if not isinstance(self.engine, BddEngine):
+            return None
+        costs = {name: dict(deltas) for name, deltas in self._deltas.items()}
+        for term in terms:
+            support = features(term)
+            if len(support) == 1:
+                (name,) = support
+                for value in costs[name]:
+                    costs[name][value] += Decimal(as_number(evaluate(
+                        term, self.model.environment({name: value}))))
+        encoding = self.engine.encoding
+        return PathCosts(self.engine.layout, encoding, {
+            encoding[name].index: [table[value] for value in encoding[name].values]
+            for name, table in costs.items() if any(table.values())})
 
     def price_range(self, choices: Mapping[str, object]) -> PriceRange | None:
-        low = self.extreme(choices, minimise=True)
-        high = self.extreme(choices, minimise=False)
-        if low is None or high is None:
+        low = self._run(choices, 1)
+        high = self._run(choices, -1)
+        if low is None or high is None or low.best is None or high.best is None:
             return None
-        return PriceRange(low[0], high[0], exact=low[2] and high[2])
+        if low.complete and high.complete:
+            return PriceRange(low.best, high.best, exact=True)
+        return PriceRange(low.outer, high.outer, exact=False)
 
     def extreme(self, choices: Mapping[str, object], *, minimise: bool
                 ) -> tuple[Decimal, dict[str, object], bool] | None:
         """Cheapest (or dearest) price over valid completions, with the values reaching it."""
-        search = _Search(self, 1 if minimise else -1)
+        search = self._run(choices, 1 if minimise else -1)
+        if search is None or search.best is None:
+            return None
+        return search.best, self._reach(search, search.best), search.complete
+
+    def _run(self, choices: Mapping[str, object], sign: int) -> _Search | None:
         handle = self.engine.handle(choices)
         domains = self._domains(handle, choices)
         if any(not values for values in domains.values()):
             return None
+        search = _Search(self, sign)
         search.run(dict(choices), domains, handle)
-        if search.best is None:
-            return None
-        return search.best, search.best_values, search.nodes <= NODE_LIMIT
+        return search
 
     def _domains(self, handle: Any, assignment: Mapping[str, object]
                  ) -> dict[str, tuple[object, ...]]:
-        free = [n for n in self.relevant if n not in assignment]
+        free = [n for n in self.branching if n not in assignment]
         domains = self.engine.domains_in(handle, free) if free else {}
-        domains.update({n: (assignment[n],) for n in self.relevant if n in assignment})
+        domains.update({n: (assignment[n],) for n in self.branching if n in assignment})
         return domains
 
-    def bound(self, domains: Mapping[str, Sequence[object]], sign: int) -> Decimal:
+    def bound(self, handle: Any, assignment: Mapping[str, object],
+              domains: Mapping[str, Sequence[object]], sign: int) -> Decimal | None:
+        """Best price any completion below this point can reach (exact once every branching
+        feature has one value left); None when nothing is left."""
+        total = self.model.base_price + self.terms_bound(domains, sign)
+        if self.paths is None:
+            for name in self._priced:
+                total += _pick(sign, [self._deltas[name][v] for v in domains[name]])
+            return total
+        additive = self.paths.best(handle, sign)
+        if additive is None:
+            return None
+        encoding = self.paths.encoding
+        for name, value in assignment.items():  # cofactored out: the pass jumped over them
+            index, code = encoding[name].index, encoding.position(name, value)
+            total += self.paths.cost_of(index, code) - self.paths.whole_domain(index, sign)
+        return total + additive
+
+    def terms_bound(self, domains: Mapping[str, Sequence[object]], sign: int) -> Decimal:
         pick = 0 if sign > 0 else 1
-        total = self.model.base_price
-        for name in self._priced:
-            deltas = self._deltas[name]
-            total += (min if sign > 0 else max)(deltas[v] for v in domains[name])
-        for index in range(len(self.terms)):
-            total += self._term_bounds(index, domains)[pick]
-        return total
+        return sum((self._term_bounds(index, domains)[pick] for index in range(len(self.terms))),
+                   Decimal(0))
 
     def _term_bounds(self, index: int, domains: Mapping[str, Sequence[object]]
                      ) -> tuple[Decimal, Decimal]:
@@ -139,47 +189,93 @@ class PriceSearch:
             self._bounds_memo[key] = found
         return found
 
+    def _reach(self, search: _Search, target: Decimal) -> dict[str, object]:
+        """Values of the additive features that reach ``target`` (path costs leave them open):
+        fix them one by one to a value that keeps the best price where it is."""
+        values, paths, sign = dict(search.best_values), self.paths, search.sign
+        if paths is None:
+            return values
+        assigned, handle = dict(search.best_assignment), search.best_handle
+        domains = {n: (values[n],) for n in self.branching}
+        encoding = paths.encoding
+        for name in self.relevant:
+            if name in values:
+                continue
+            index = encoding[name].index
+            options = self.engine.domains_in(handle, [name])[name]
+            for value in sorted(options, key=lambda v: sign * paths.cost_of(
+                    index, encoding.position(name, v))):
+                narrowed = self.engine.extend(handle, name, value)
+                if self.bound(narrowed, {**assigned, name: value}, domains, sign) == target:
+                    values[name] = assigned[name] = value
+                    handle = narrowed
+                    break
+        return values
+
 
 class _Search:
     def __init__(self, owner: PriceSearch, sign: int) -> None:
         self.owner, self.sign = owner, sign
         self.best: Decimal | None = None
         self.best_values: dict[str, object] = {}
+        self.best_handle: Any = None
+        self.best_assignment: dict[str, object] = {}  # what best_handle is restricted by
+        self.root_bound: Decimal | None = None
         self.nodes = 0
+
+    @property
+    def complete(self) -> bool:
+        return self.nodes <= NODE_LIMIT
+
+    @property
+    def outer(self) -> Decimal:
+        """For a search cut short: the bound at the top, which every completion respects."""
+        assert self.best is not None
+        return self.best if self.root_bound is None else self.root_bound
 
     def run(self, assignment: dict[str, object], domains: dict[str, tuple[object, ...]],
             handle: Any) -> None:
         self.nodes += 1
-        free = [n for n in self.owner.relevant if len(domains[n]) > 1]
-        if not free:
-            self._leaf(assignment, domains)
+        optimistic = self.owner.bound(handle, assignment, domains, self.sign)
+        if self.root_bound is None:
+            self.root_bound = optimistic
+        if optimistic is None or self._pruned(optimistic):
             return
-        # Widest domain first: its values differ most in price, and measured on the sample
-        # products this beats both smallest-first and "tightest bound first".
-        name, children = self._ranked(domains, max(free, key=lambda n: len(domains[n])))
-        for optimistic, _, value in children:
-            if self._pruned(optimistic) or self.nodes > NODE_LIMIT:
+        free = [n for n in self.owner.branching if len(domains[n]) > 1]
+        if not free:
+            self.best, self.best_handle, self.best_assignment = optimistic, handle, assignment
+            self.best_values = {**assignment, **{n: vs[0] for n, vs in domains.items()}}
+            return
+        # Fewest values first: measured on the sample products, this needs fewer nodes than
+        # widest-first or "largest price spread first" now that additive parts are exact.
+        name = min(free, key=lambda n: len(domains[n]))
+        for value in self._ranked(domains, name):
+            if self.nodes > NODE_LIMIT:
                 return
             child = {**assignment, name: value}
             narrowed = self.owner.engine.extend(handle, name, value)
             self.run(child, self.owner._domains(narrowed, child), narrowed)
 
-    def _ranked(self, domains: dict[str, tuple[object, ...]], name: str
-                ) -> tuple[str, list[tuple[Decimal, int, object]]]:
-        """Children of branching on ``name``, most promising first."""
-        children = sorted(
-            ((self.owner.bound({**domains, name: (v,)}, self.sign), i, v)
-             for i, v in enumerate(domains[name])),
-            key=lambda item: (self.sign * item[0], item[1]))
-        return name, children
+    def _ranked(self, domains: dict[str, tuple[object, ...]], name: str) -> list[object]:
+        """Values of ``name``, most promising first (by the formulas alone: cheap to ask)."""
+        deltas = self.owner._deltas[name]
+        return sorted(domains[name], key=lambda v: self.sign * (
+            self.owner.terms_bound({**domains, name: (v,)}, self.sign) + deltas[v]))
 
     def _pruned(self, optimistic: Decimal) -> bool:
         return self.best is not None and self.sign * optimistic >= self.sign * self.best
 
-    def _leaf(self, assignment: dict[str, object], domains: dict[str, tuple[object, ...]]
-              ) -> None:
-        values = {**assignment, **{n: vs[0] for n, vs in domains.items()}}
-        price = self.owner.bound({n: (v,) for n, v in values.items()
-                                  if n in self.owner.relevant}, self.sign)
-        if self.best is None or self.sign * price < self.sign * self.best:
-            self.best, self.best_values = price, values
+
+def _summands(expr: Expr) -> list[Expr]:
+    """``a * x + b * y - z`` as its parts, so that parts over one feature become path costs."""
+    match expr:
+        case Binary("+", left, right):
+            return [*_summands(left), *_summands(right)]
+        case Binary("-", left, right):
+            return [*_summands(left), *(Unary("-", part) for part in _summands(right))]
+    return [expr]
+
+
+def _pick(sign: int, values: Sequence[Decimal]) -> Decimal:
+    return min(values) if sign > 0 else max(values)
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,6 +19,8 @@ from configurator.satengine import SatEngine
 
 Engine = BddEngine | SatEngine
 _STATE_CACHE = 64
+_CORES_KEPT = 4096
+_FEW_VALUES = 16
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,11 @@ class Configurator:
         self._domain = {f.name: f.domain for f in model.features}
         self._root: dict[str, tuple[object, ...]] | None = None
         self._states: dict[tuple[object, ...], ConfigurationState] = {}
+        self._cores: dict[tuple[tuple[str, object], ...], tuple[Rule, ...]] = {}
+        # An engine is hundreds of thousands of objects that live as long as the process
+        # (diagram summaries, clause lists); left to the collector, every full collection
+        # walks them all, a pause of 100+ ms in the middle of some click.
+        gc.freeze()
 
     def _engine(self, kind: str, budget: float, use_cache: bool) -> Engine:
         if kind == "sat":
@@ -186,10 +194,11 @@ class Configurator:
         choices = self.check_choices(choices)
         target = (feature, value)
         ordered = [(k, v) for k, v in choices.items() if k != feature]
-        blocking = minimal_blocking(ordered, target, self.engine.checker({feature: value}))
+        with_target = self.engine.checker({feature: value})  # restricted by the target once
+        blocking = minimal_blocking(ordered, target, with_target)
         rules = self._rules(dict([*blocking, target]))
         repair = find_repair(choices, blocking, target, self._domain_of, self._preferred,
-                             self.engine.consistent)
+                             with_target)
         return Explanation(feature, value, blocking, rules, repair)
 
     def conflict(self, choices: Mapping[str, object]) -> Explanation:
@@ -205,11 +214,28 @@ class Configurator:
         return Explanation(last[0], last[1], blocking, rules, repair)
 
     def _rules(self, assignment: Mapping[str, object]) -> tuple[Rule, ...]:
-        return tuple(Rule(cid, self.problem.constraint(cid).message)
-                     for cid in self.sat.core(assignment))
+        """The constraints behind a conflict. The same few choices block many options (and
+        every value of an integer run): their core is looked up once per session."""
+        key = tuple(sorted(assignment.items(), key=lambda item: item[0]))
+        rules = self._cores.get(key)
+        if rules is None:
+            direct = self.engine.violated(assignment) if isinstance(
+                self.engine, BddEngine) else []
+            rules = tuple(Rule(cid, self.problem.constraint(cid).message)
+                          for cid in (direct[:1] or self.sat.core(assignment)))
+            if len(self._cores) >= _CORES_KEPT:
+                del self._cores[next(iter(self._cores))]
+            self._cores[key] = rules
+        return rules
 
     def _domain_of(self, assignment: Mapping[str, object], name: str) -> Sequence[object]:
-        return self.engine.domains(assignment, [name])[name]
+        """Valid values of one feature. A few values are cheaper to try one by one on the
+        diagram restricted once than to read off a full domain pass."""
+        domain = self._domain[name]
+        if len(domain) > _FEW_VALUES:
+            return self.engine.domains(assignment, [name])[name]
+        check = self.engine.checker(assignment)
+        return [value for value in domain if check({name: value})]
 
     def _preferred(self, name: str, values: Sequence[object]) -> object:
         feature = self.model.feature(name)

@@ -1,0 +1,118 @@
+"""The cheapest (or dearest) sum of per-value costs over all models of a diagram.
+
+A shortest (or longest) path through the feature blocks: along a path each block's code is
+known up to the bits the path skips, so its cost is the best over the codes that agree; a
+block the path jumps over costs its best over the whole domain. Exact, because the blocks of
+one path are independent of each other. Memoised per node across calls, like the domain
+pass in ``blocks``: restricted diagrams share their lower parts with the compiled root.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from configurator.blocks import BlockLayout
+from configurator.encoding import Encoding
+
+Function = Any
+_MEMO_LIMIT = 1_000_000
+_ZERO = Decimal(0)
+
+
+class PathCosts:
+    def __init__(self, layout: BlockLayout, encoding: Encoding,
+                 costs: Mapping[int, Sequence[Decimal]]) -> None:
+        """``costs``: per variable index, the cost of each value code (missing: all zero)."""
+        self.layout, self.encoding = layout, encoding
+        self._costs = [tuple(costs.get(var, ())) for var in layout.var_of_rank]
+        self._rank_of_var = {var: rank for rank, var in enumerate(layout.var_of_rank)}
+        self._memo: dict[int, dict[int, Decimal]] = {1: {}, -1: {}}
+        self._roots: list[Function] = []
+        self._matching: dict[tuple[int, int, int, int], Decimal] = {}
+        self._prefix = {sign: self._prefix_sums(sign) for sign in (1, -1)}
+        self._true, self._false = int(layout.bdd.true), int(layout.bdd.false)
+
+    def _prefix_sums(self, sign: int) -> list[Decimal]:
+        sums = [_ZERO]
+        for costs in self._costs:
+            sums.append(sums[-1] + (_pick(sign, costs) if costs else _ZERO))
+        return sums
+
+    def whole_domain(self, variable: int, sign: int) -> Decimal:
+        """What a path that jumps over ``variable``'s block counts for it."""
+        costs = self._costs[self._rank_of_var[variable]]
+        return _pick(sign, costs) if costs else _ZERO
+
+    def cost_of(self, variable: int, code: int) -> Decimal:
+        costs = self._costs[self._rank_of_var[variable]]
+        return costs[code] if costs else _ZERO
+
+    def best(self, root: Function, sign: int) -> Decimal | None:
+        """Minimum (sign 1) or maximum (sign -1) total cost over the models of ``root``;
+        None when it has none. Features cofactored out of ``root`` count as jumped."""
+        key = int(root)
+        if key == self._false:
+            return None
+        memo = self._memo[sign]
+        if len(memo) > _MEMO_LIMIT:
+            self._memo = {1: {}, -1: {}}
+            self._roots.clear()
+        self._roots.append(root)  # keeps the nodes below alive, so their ids stay unique
+        start = self.layout.levels if key == self._true else int(root.level)
+        jumped = self._jumped(0, self.layout.rank_at(start), sign)
+        return jumped + (_ZERO if key == self._true else self._below(root, key, sign))
+
+    def _jumped(self, first: int, end: int, sign: int) -> Decimal:
+        prefix = self._prefix[sign]
+        return prefix[end] - prefix[first] if first < end else _ZERO
+
+    def _below(self, entry: Function, key: int, sign: int) -> Decimal:
+        memo = self._memo[sign]
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = self._explore(entry, key & 1, sign)
+        return found
+
+    def _explore(self, entry: Function, negated: int, sign: int) -> Decimal:
+        layout = self.layout
+        start = entry.level
+        rank = layout.rank_of_level[start]
+        last, levels = layout.last_level_of_rank[rank], layout.levels
+        best: Decimal | None = None
+        inner = [(entry, negated, start, 0, 0)]  # node, its polarity, level, code bits, known
+        while inner:
+            node, polarity, level, value, known = inner.pop()
+            weight = layout.weight_of_level[level]
+            known |= weight
+            for child, bit in ((node.low, 0), (node.high, weight)):
+                key = int(child) ^ polarity
+                if key == self._false:
+                    continue
+                below_level = levels if key == self._true else child.level
+                if below_level <= last:
+                    inner.append((child, key & 1, below_level, value | bit, known))
+                    continue
+                cost = self._matching_codes(value | bit, known, rank, sign) + self._jumped(
+                    rank + 1, layout.rank_at(below_level), sign)
+                if key != self._true:
+                    cost += self._below(child, key, sign)
+                best = cost if best is None else _pick(sign, (best, cost))
+        assert best is not None  # a node that is not false has a path to 1
+        return best
+
+    def _matching_codes(self, value: int, known: int, rank: int, sign: int) -> Decimal:
+        costs = self._costs[rank]
+        if not costs:
+            return _ZERO
+        key = (value, known, rank, sign)
+        found = self._matching.get(key)
+        if found is None:
+            found = self._matching[key] = _pick(
+                sign, [cost for code, cost in enumerate(costs) if code & known == value])
+        return found
+
+
+def _pick(sign: int, costs: Sequence[Decimal]) -> Decimal:
+    return min(costs) if sign > 0 else max(costs)
