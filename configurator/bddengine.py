@@ -12,8 +12,9 @@ from typing import Any
 
 from configurator.bddbuild import Function
 from configurator.blocks import BlockLayout
-from configurator.compiler import CompiledModel
+from configurator.compiler import CompiledModel, domains_bdd
 from configurator.encoding import Variable
+from configurator.flatdiagram import FlatDiagram
 
 Assignment = Mapping[str, object]
 _RESTRICTED_KEPT = 8
@@ -28,6 +29,10 @@ class BddEngine:
         self.encoding = compiled.encoding
         self._levels = len(self.bdd.vars)
         self.layout = BlockLayout(self.bdd, self.encoding)
+        self.flat = FlatDiagram(compiled.root, self.layout)
+        self._level_of_bit = {bit: self.bdd.level_of_var(bit) for bit in self.encoding.all_bits}
+        self._last_summary: tuple[object, tuple[int, int]] | None = None
+        self._domains = domains_bdd(self.bdd, self.encoding)
         self._mask_cache: tuple[int, list[int]] | None = None
         self._restricted: dict[tuple[tuple[str, bool], ...], Function] = {}
         owner = dict(self.encoding.bit_owner())
@@ -50,8 +55,39 @@ class BddEngine:
             found = self._restricted[key] = self.bdd.let(cube, self.compiled.root)
         return found
 
+    def summary(self, assignment: Assignment) -> tuple[int, int]:
+        """Packed valid codes and the completion count of a click, from the flat copy (the
+        click's domains, consistency and count all read the same one, kept)."""
+        key = self._key(assignment)
+        if self._last_summary is None or self._last_summary[0] != key:
+            fixed = {self._level_of_bit[bit]: value for bit, value in key}
+            self._last_summary = (key, self.flat.summary(fixed))
+        return self._last_summary[1]
+
+    def _key(self, assignment: Assignment) -> tuple[tuple[str, bool], ...]:
+        return tuple(sorted(self.encoding.cube(assignment).items()))
+
     def consistent(self, assignment: Assignment) -> bool:
+        """The click's own question reads its summary; the many small questions of an
+        explanation are cheaper as cofactors in CUDD."""
+        if self._last_summary is not None and self._last_summary[0] == self._key(assignment):
+            return self._last_summary[1][1] > 0
         return bool(self.restrict(assignment) != self.bdd.false)
+
+    def is_minimal_core(self, assignment: Assignment, rules: Iterable[str]) -> bool:
+        """Whether ``rules`` (with the domains) rule ``assignment`` out, and each is needed."""
+        cube = self.encoding.cube(assignment)
+        parts = [self.bdd.let(cube, self.compiled.constraints[cid]) for cid in rules]
+        domains = self.bdd.let(cube, self._domains)
+
+        def holds_together(functions: list[Function]) -> bool:
+            result = domains
+            for function in functions:
+                result &= function
+            return bool(result != self.bdd.false)
+
+        return not holds_together(parts) and all(
+            holds_together(parts[:i] + parts[i + 1:]) for i in range(len(parts)))
 
     def checker(self, fixed: Assignment) -> Callable[[Assignment], bool]:
         """``consistent`` for many assignments sharing ``fixed``: restrict by it only once."""
@@ -68,12 +104,11 @@ class BddEngine:
     def domains(self, assignment: Assignment,
                 names: Iterable[str] | None = None) -> dict[str, tuple[object, ...]]:
         """Values of each unassigned variable that extend to a full valid configuration."""
-        restricted = self.restrict(assignment)
         wanted = [v for v in self.encoding.variables
                   if v.name not in assignment and (names is None or v.name in set(names))]
-        if restricted == self.bdd.false:
-            return {v.name: () for v in wanted}
-        return {v.name: self._values(restricted, v) for v in wanted}
+        masks = self.layout.unpack(self.summary(assignment)[0])
+        return {v.name: tuple(value for code, value in enumerate(v.values)
+                              if masks[v.index] >> code & 1) for v in wanted}
 
     # -- incremental use (price search): a handle is a restricted diagram ----------------------
     def handle(self, assignment: Assignment) -> Function:
@@ -99,9 +134,7 @@ class BddEngine:
 
     def count(self, assignment: Assignment) -> int:
         """Exact number of complete valid configurations extending ``assignment``."""
-        restricted = self.restrict(assignment)
-        fixed = sum(self.encoding[name].width for name in assignment)
-        return self.layout.model_count(restricted) >> fixed
+        return self.summary(assignment)[1]
 
     def witness(self, assignment: Assignment) -> dict[str, object] | None:
         restricted = self.restrict(assignment)

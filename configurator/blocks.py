@@ -63,13 +63,19 @@ class BlockLayout:
 
     def valid_codes(self, root: Function) -> list[int]:
         """Per variable index, a bit mask of the value codes that extend to a model."""
-        masks = [0] * len(self.var_of_rank)
         if root == self.bdd.false:
-            return masks
-        packed = self._summary(root)[0] | self._full_between(0, self._rank(root))
+            return [0] * len(self.var_of_rank)
+        return self.unpack(self._summary(root)[0] | self.full_between(0, self._rank(root)))
+
+    def unpack(self, packed: int) -> list[int]:
+        """Per variable index, the mask of its valid codes, from one slot per block."""
+        masks = [0] * len(self.var_of_rank)
         for rank, var in enumerate(self.var_of_rank):
             masks[var] = (packed >> self._offset[rank]) & self._slot_full[rank]
         return masks
+
+    def offset(self, rank: int) -> int:
+        return self._offset[rank]
 
     def model_count(self, root: Function) -> int:
         """Exact number of paths to 1 over all levels (CUDD's own count is a float)."""
@@ -80,7 +86,7 @@ class BlockLayout:
     def _level(self, node: Function) -> int:
         return self.levels if node.var is None else int(node.level)
 
-    def _full_between(self, first: int, end: int) -> int:
+    def full_between(self, first: int, end: int) -> int:
         """All codes of the blocks ranked first..end-1 (jumped over, so unconstrained)."""
         if first >= end:
             return 0
@@ -142,16 +148,16 @@ class BlockLayout:
                 if below_level <= last:
                     inner.append((child, key & 1, below_level, value | bit, known, gap))
                     continue
-                own |= self._expand(value | bit, known, rank)
+                own |= self.expand(value | bit, known, rank)
                 below, count = (0, 1) if key == true else self._below_node(child, key)
-                packed |= self._full_between(rank + 1, self.rank_at(below_level)) | below
+                packed |= self.full_between(rank + 1, self.rank_at(below_level)) | below
                 models += count << gap
         return packed | (own << self._offset[rank]), models
 
     def rank_at(self, level: int) -> int:
         return len(self.var_of_rank) if level >= self.levels else self.rank_of_level[level]
 
-    def _expand(self, value: int, known: int, rank: int) -> int:
+    def expand(self, value: int, known: int, rank: int) -> int:
         """Mask of all codes that agree with ``value`` on the ``known`` bits."""
         key = (value, known, rank)
         if key not in self._expansions:

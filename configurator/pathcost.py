@@ -28,6 +28,9 @@ class PathCosts:
         self.layout, self.encoding = layout, encoding
         self._costs = [tuple(costs.get(var, ())) for var in layout.var_of_rank]
         self._rank_of_var = {var: rank for rank, var in enumerate(layout.var_of_rank)}
+        # Below the last block with costs every path costs nothing: no need to go there.
+        self._last_costed = max((rank for rank, costs in enumerate(self._costs) if costs),
+                                default=-1)
         self._memo: dict[int, dict[int, Decimal]] = {1: {}, -1: {}}
         self._roots: list[Function] = []
         self._matching: dict[tuple[int, int, int, int], Decimal] = {}
@@ -55,14 +58,16 @@ class PathCosts:
         key = int(root)
         if key == self._false:
             return None
-        memo = self._memo[sign]
-        if len(memo) > _MEMO_LIMIT:
+        start = self.layout.levels if key == self._true else int(root.level)
+        rank = self.layout.rank_at(start)
+        jumped = self._jumped(0, rank, sign)
+        if key == self._true or rank > self._last_costed:
+            return jumped
+        if len(self._memo[sign]) > _MEMO_LIMIT:
             self._memo = {1: {}, -1: {}}
             self._roots.clear()
         self._roots.append(root)  # keeps the nodes below alive, so their ids stay unique
-        start = self.layout.levels if key == self._true else int(root.level)
-        jumped = self._jumped(0, self.layout.rank_at(start), sign)
-        return jumped + (_ZERO if key == self._true else self._below(root, key, sign))
+        return jumped + self._below(root, key, sign)
 
     def _jumped(self, first: int, end: int, sign: int) -> Decimal:
         prefix = self._prefix[sign]
@@ -94,9 +99,10 @@ class PathCosts:
                 if below_level <= last:
                     inner.append((child, key & 1, below_level, value | bit, known))
                     continue
+                below_rank = layout.rank_at(below_level)
                 cost = self._matching_codes(value | bit, known, rank, sign) + self._jumped(
-                    rank + 1, layout.rank_at(below_level), sign)
-                if key != self._true:
+                    rank + 1, below_rank, sign)
+                if below_rank <= self._last_costed:
                     cost += self._below(child, key, sign)
                 best = cost if best is None else _pick(sign, (best, cost))
         assert best is not None  # a node that is not false has a path to 1

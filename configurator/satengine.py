@@ -2,12 +2,20 @@
 
 Each constraint's own (small) BDD is turned into clauses (Tseitin over its nodes, or a single
 clause when the BDD is one), guarded by a selector literal so that unsatisfiable cores name
-constraints.
+constraints. Domains and consistency use a second solver over the same clauses without the
+selectors.
+
+Domains are exact: a value is available only when some model of all constraints with the
+choices takes it (a solver model, a kept model from an earlier click that agrees with every
+choice, or a model reached from one by a checked chain of flips: satrepair), and removed only
+when the solver refutes it, unit propagation refutes it, or it was refuted under a subset of
+the current choices (with no choice, or at the previous click when choices were only added).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from itertools import chain
 from typing import Any
 
 from pysat.solvers import Solver
@@ -16,9 +24,16 @@ from configurator.bddbuild import Function
 from configurator.compiler import build_constraints, new_manager
 from configurator.encoding import Encoding, code_bits
 from configurator.problem import Problem
+from configurator.satrepair import Clauses, Walk
+from configurator.satvalues import KeptModels, ValueTokens
 
 Assignment = Mapping[str, object]
-_KEPT_MODELS = 400
+_KEPT_MODELS = 400  # ~300 bytes each; reusing them costs about a millisecond per click
+# A solver model that witnesses fewer new values than this means the rest need their own
+# models (mostly alternatives of a group): walking from it by flips is then cheaper than
+# one solver call each. Measured on automotive01: 8..32 all do, 16 a little best; walking
+# again later (or from every such model) saved solver calls but not time.
+_WALK_BELOW = 16
 
 
 class SatEngine:
@@ -44,13 +59,22 @@ class SatEngine:
         for cid, function in constraints.items():
             self.selectors[cid] = self._fresh()
             self._encode(function, self.selectors[cid])
-        self.solver = Solver(name="g4", bootstrap_with=self.clauses)
-        self._dead: set[tuple[int, int]] = set()
-        self._root_dead: set[tuple[int, int]] | None = None
-        self._models: list[list[int]] = []
-        self._last: tuple[dict[str, object], set[tuple[int, int]]] | None = None
-        self._single_bit = {self._ids[v.bits[0]]: v.index for v in self.encoding.variables
-                            if v.width == 1 and len(v.values) == 2}
+        # Domains and consistency need no selectors: thousands of selector assumptions
+        # (one per constraint) made every call several times slower. Cores get their own
+        # solver, built on first use.
+        guards = {-s for s in self.selectors.values()}
+        self.hard = [[lit for lit in clause if lit not in guards] for clause in self.clauses]
+        # the tautology declares every bit variable: models must cover even unconstrained ones
+        declare = [[len(self._ids), -len(self._ids)]] if self._ids else []
+        self.solver = Solver(name="g4", bootstrap_with=self.hard + declare)
+        self._guarded: Solver | None = None
+        self._clauses = Clauses(self.hard)
+        self.values = ValueTokens(self.encoding, self._ids, self._next)
+        self._root_dead: set[int] | None = None
+        self._models = KeptModels(self.values, _KEPT_MODELS)
+        # the previous click's choices (as bit literals) with its dead values, and answer
+        self._last: tuple[frozenset[int], set[int]] | None = None
+        self._answer: tuple[frozenset[int], dict[str, tuple[object, ...]]] | None = None
 
     def _fresh(self) -> int:
         self._next += 1
@@ -96,18 +120,25 @@ class SatEngine:
     # -- queries ---------------------------------------------------------------------------
     def assumptions(self, assignment: Assignment, active: Iterable[str] | None = None
                     ) -> list[int]:
-        cube = self.encoding.cube(assignment)
+        """Cube and constraint selectors, for the guarded solver (cores)."""
         chosen = self.selectors if active is None else {c: self.selectors[c] for c in active}
-        return [self._lit(b, v) for b, v in cube.items()] + list(chosen.values())
+        return self._cube(assignment) + list(chosen.values())
+
+    def _cube(self, assignment: Assignment) -> list[int]:
+        cube = self.encoding.cube(assignment)
+        return [self._lit(b, v) for b, v in cube.items()]
 
     def consistent(self, assignment: Assignment) -> bool:
-        return bool(self.solver.solve(assumptions=self.assumptions(assignment)))
+        cube = self._cube(assignment)
+        if self._answer is not None and self._answer[0] == frozenset(cube):
+            return True  # the domains just answered for these choices found a model
+        return bool(self.solver.solve(assumptions=cube))
 
     def checker(self, fixed: Assignment) -> Callable[[Assignment], bool]:
         return lambda assignment: self.consistent({**fixed, **assignment})
 
     def witness(self, assignment: Assignment) -> dict[str, object] | None:
-        if not self.solver.solve(assumptions=self.assumptions(assignment)):
+        if not self.solver.solve(assumptions=self._cube(assignment)):
             return None
         return self._decode(self.solver.get_model() or [])
 
@@ -118,94 +149,98 @@ class SatEngine:
     def domains(self, assignment: Assignment,
                 names: Iterable[str] | None = None) -> dict[str, tuple[object, ...]]:
         """Each value is witnessed by some model; solver phases are pointed at the values not
-        yet seen, so that one model usually witnesses many of them at once."""
+        yet seen, so that one model usually witnesses many of them at once, and kept models
+        and flip walks witness most of the rest without a solver call."""
+        chosen = None if names is None else set(names)
         wanted = [v for v in self.encoding.variables
-                  if v.name not in assignment and (names is None or v.name in set(names))]
-        base = self.assumptions(assignment)
+                  if v.name not in assignment and (chosen is None or v.name in chosen)]
+        base = self._cube(assignment)
+        key = frozenset(base)  # the same choices in any order (and True kept apart from 1)
+        if names is None and self._answer is not None and self._answer[0] == key:
+            return dict(self._answer[1])
         if assignment and self._root_dead is None and not self.plain:
             self.domains({})  # values dead with no choice stay dead under any choices
-        never = set() if self.plain else (self._root_dead or set()) | self._dead_before(
-            assignment)
-        unseen = {(v.index, code) for v in wanted for code in range(len(v.values))} - never
+        never = set() if self.plain else (self._root_dead or set()) | self._dead_before(key)
+        unseen = set(chain.from_iterable(map(self.values.of, wanted))) - never
         if not self.solver.solve(assumptions=base):
             return {v.name: () for v in wanted}
+        dead = self._search(base, unseen) | never
+        if names is None and not self.plain:
+            self._last = (key, dead)
+            if not assignment:
+                self._root_dead = dead
+        dying = {self.values.decoded[t][0].index for t in dead}
+        found = {v.name: v.values if v.index not in dying else
+                 tuple(x for x, t in zip(v.values, self.values.of(v), strict=True)
+                       if t not in dead)
+                 for v in wanted}
+        if names is None and not self.plain:
+            self._answer = (key, found)
+            return dict(found)
+        return found
+
+    def _search(self, base: list[int], unseen: set[int]) -> set[int]:
+        """Witness every value in ``unseen`` or prove it dead; returns the dead ones."""
+        dead: set[int] = set()
         self._witness(unseen)
         if not self.plain:
-            self._reuse_models(assignment, unseen)
-            self._propagated_dead(base, unseen)
-        pending = sorted(unseen)
+            self._models.take(base, unseen)
+            dead |= self._propagated_dead(base, unseen)
+        walked = self.plain
+        pending = sorted(unseen, key=abs)
         while pending:
-            index, code = pending.pop()
-            if (index, code) not in unseen:
+            token = pending.pop()
+            if token not in unseen:
                 continue
             if not self.plain:
-                self.solver.set_phases(self._phases(unseen))
-            variable = self.encoding.variables[index]
-            extra = [self._lit(b, x) for b, x in code_bits(variable, code).items()]
-            if self.solver.solve(assumptions=base + extra):
-                self._witness(unseen)
+                self.solver.set_phases(self.values.phases(unseen))
+            if self.solver.solve(assumptions=base + list(self.values.literals(token))):
+                before = len(unseen)
+                model = self._witness(unseen)
+                if not walked and before - len(unseen) < _WALK_BELOW:
+                    walked = True
+                    self._walk(model, base, unseen)
             else:
-                unseen.discard((index, code))
-                self._dead.add((index, code))
-        dead, self._dead = self._dead | never, set()
-        if names is None:
-            self._last = (dict(assignment), dead)
-        if not assignment and names is None:
-            self._root_dead = dead
-        return {v.name: tuple(x for c, x in enumerate(v.values) if (v.index, c) not in dead)
-                for v in wanted}
+                unseen.discard(token)
+                dead.add(token)
+        return dead
 
-    def _phases(self, unseen: set[tuple[int, int]]) -> list[int]:
-        phases: list[int] = []
-        for index, code in unseen:
-            variable = self.encoding.variables[index]
-            phases.extend(self._lit(b, x) for b, x in code_bits(variable, code).items())
-        return phases
-
-    def _witness(self, unseen: set[tuple[int, int]]) -> None:
+    def _witness(self, unseen: set[int]) -> list[int]:
         model = self.solver.get_model() or []
-        codes = []
-        for variable in self.encoding.variables:
-            code = 0
-            for bit in variable.bits:
-                code = code * 2 + int(model[self._ids[bit] - 1] > 0)
-            codes.append(code)
-            unseen.discard((variable.index, code))
-        self._models.append(codes)
-        if len(self._models) > _KEPT_MODELS:
-            del self._models[0]
+        unseen -= self.values.taken(model, unseen)
+        if not self.plain:
+            self._models.add(model)
+        return model
 
-    def _dead_before(self, assignment: Assignment) -> set[tuple[int, int]]:
+    def _walk(self, model: list[int], base: list[int], unseen: set[int]) -> None:
+        """Witness what short chains of flips reach from ``model``, each chain starting from
+        the model the previous one reached (so one chain can build on another)."""
+        walk = Walk(self._clauses, model, {abs(literal) for literal in base})
+        moved = False
+        for token in sorted(unseen, key=abs):
+            if token in unseen:
+                flipped = walk.make_true(self.values.literals(token))
+                if flipped:
+                    unseen.difference_update(self.values.gained(walk.true, flipped))
+                    moved = True
+        if moved:  # a different product again: worth keeping for later clicks
+            self._models.add_true(walk.true)
+
+    def _dead_before(self, key: frozenset[int]) -> set[int]:
         """Values dead under the previous click's choices stay dead when choices are only
-        added (the usual click); after a retraction nothing is carried over."""
-        if self._last is None:
+        added (the usual click); after a retraction or change nothing is carried over."""
+        if self._last is None or not self._last[0] <= key:
             return set()
-        before, dead = self._last
-        if all(k in assignment and assignment[k] == v for k, v in before.items()):
-            return dead
-        return set()
+        return self._last[1]
 
-    def _propagated_dead(self, base: list[int], unseen: set[tuple[int, int]]) -> None:
+    def _propagated_dead(self, base: list[int], unseen: set[int]) -> set[int]:
         """Unit propagation alone rules out many values (one-bit features); no solve needed."""
         status, implied = self.solver.propagate(assumptions=base)
         if not status:
-            return
-        for literal in implied or []:
-            single = self._single_bit.get(abs(literal))
-            if single is not None:
-                dead = (single, 0 if literal > 0 else 1)
-                if dead in unseen:
-                    unseen.discard(dead)
-                    self._dead.add(dead)
-
-    def _reuse_models(self, assignment: Assignment, unseen: set[tuple[int, int]]) -> None:
-        """Complete products found for earlier clicks that still agree with every choice are
-        valid witnesses now too; they spare most solver calls after a new choice."""
-        fixed = [(self.encoding[n].index, self.encoding.position(n, v))
-                 for n, v in assignment.items()]
-        for codes in self._models:
-            if all(codes[index] == code for index, code in fixed):
-                unseen.difference_update(enumerate(codes))
+            return set()
+        dead = self.values.refuted(unseen, implied or [])
+        unseen -= dead
+        return dead
 
     # -- incremental use (price search): a handle is the assignment itself -------------------
     def handle(self, assignment: Assignment) -> dict[str, object]:
@@ -227,13 +262,16 @@ class SatEngine:
     def core(self, assignment: Assignment) -> list[str]:
         """A minimal set of constraint ids that, with ``assignment``, has no solution."""
         active = list(self.selectors)
-        if self.solver.solve(assumptions=self.assumptions(assignment, active)):
+        if self._guarded is None:
+            self._guarded = Solver(name="g4", bootstrap_with=self.clauses)
+        solver = self._guarded
+        if solver.solve(assumptions=self.assumptions(assignment, active)):
             return []
         by_literal = {lit: cid for cid, lit in self.selectors.items()}
-        core = [by_literal[lit] for lit in (self.solver.get_core() or []) if lit in by_literal]
+        core = [by_literal[lit] for lit in (solver.get_core() or []) if lit in by_literal]
         for cid in list(core):
             trial = [c for c in core if c != cid]
-            if not self.solver.solve(assumptions=self.assumptions(assignment, trial)):
+            if not solver.solve(assumptions=self.assumptions(assignment, trial)):
                 core = trial
         return core
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Literal
 
@@ -63,7 +63,10 @@ class Configurator:
         self.problem = problem_of(model)
         self.compile_error: str | None = None
         self.engine: Engine = self._engine(engine, budget_seconds, use_cache)
-        self._sat: SatEngine | None = self.engine if isinstance(self.engine, SatEngine) else None
+        # The SAT view names the rules behind explanations; built now, not on the first
+        # explanation a customer asks for.
+        self.sat = self.engine if isinstance(self.engine, SatEngine) else SatEngine(
+            self.problem, bdd=self.engine.bdd, constraints=self.engine.compiled.constraints)
         self.pricing = PriceSearch(model, self.engine)
         self._domain = {f.name: f.domain for f in model.features}
         self._root: dict[str, tuple[object, ...]] | None = None
@@ -85,16 +88,6 @@ class Configurator:
                 raise
             self.compile_error = str(error)
             return SatEngine(self.problem)
-
-    @property
-    def sat(self) -> SatEngine:
-        """SAT view of the same constraints, used for the rules part of explanations."""
-        if self._sat is None:
-            assert isinstance(self.engine, BddEngine)
-            compiled = self.engine.compiled
-            self._sat = SatEngine(self.problem, bdd=compiled.bdd,
-                                  constraints=compiled.constraints)
-        return self._sat
 
     # -- validation ------------------------------------------------------------------------
     def check_choices(self, choices: Mapping[str, object]) -> dict[str, FeatureValue]:
@@ -161,7 +154,7 @@ class Configurator:
         for value in run:
             if current is None or not self._fits(current, choices, name, value):
                 current = self.explain(choices, name, value)
-            out[value] = current
+            out[value] = replace(current, value=value)
 
     def _fits(self, why: Explanation, choices: Mapping[str, object], name: str,
               value: object) -> bool:
@@ -172,11 +165,20 @@ class Configurator:
         if any(not consistent({**{k: v for k, v in blocking.items() if k != drop}, name: value})
                for drop in blocking):
             return False
+        if not self._same_rules(why.rules, {**blocking, name: value}):
+            return False
         if why.repair is None:
             return not blocking
         repaired = {k: v for k, v in choices.items() if k not in dict(why.repair.changes)}
         repaired.update({k: v for k, v in why.repair.changes if v is not None})
         return consistent({**repaired, name: value})
+
+    def _same_rules(self, rules: tuple[Rule, ...], conflict: Mapping[str, object]) -> bool:
+        """Whether ``rules`` are still a minimal set behind ``conflict`` (a few cofactors on
+        the diagram instead of a solver call per value)."""
+        if isinstance(self.engine, BddEngine):
+            return self.engine.is_minimal_core(conflict, [rule.id for rule in rules])
+        return self._rules(conflict) == rules
 
     def _root_domain(self, name: str) -> tuple[object, ...]:
         """Values possible with no choice made; never-available values are grouped apart."""

@@ -33,13 +33,28 @@ def model_texts(draw: st.DrawFn) -> str:
         f'  - {{id: r{i}, kind: rule, expr: "{rule}", message: {{en: rule {i}, zh: 规则{i}}}}}'
         for i, rule in enumerate(rules)
     )
+    prices = ['  - {id: p, when: "b0", amount: "c0.w * n0 + n1"}']
+    prices += draw(st.lists(st.sampled_from(_PRICE_RULES), unique=True, max_size=3))
     return (
         "model: gen\nversion: '1'\nbase_price: '100'\nfeatures:\n"
         + "\n".join(features)
         + "\nconstraints:\n"
         + constraints
-        + '\nprices:\n  - {id: p, when: "b0", amount: "c0.w * n0 + n1"}\n'
+        + "\nprices:\n"
+        + "\n".join(prices)
+        + "\n"
     )
+
+
+# Price formulas of each shape the price search treats differently: sums whose parts
+# depend on one feature, single-use products under round(), one-feature conditions, and a
+# formula that uses a feature twice.
+_PRICE_RULES = [
+    '  - {id: q, amount: "3 * n1 + c1.w * n0 - n0"}',
+    '  - {id: r, amount: "round(c0.w * (n0 + n1) / 3, 2)"}',
+    '  - {id: s, when: "n1 >= 2", amount: "5 * n1"}',
+    '  - {id: t, when: "c1 == \'o0\'", amount: "n0 * n0 - 4 * n0"}',
+]
 
 
 def _rule(count: int, sizes: list[int]) -> st.SearchStrategy[str]:
@@ -63,13 +78,15 @@ def generated_model(text: str) -> ProductModel:
     return load_model_text(text, file="generated.yaml")
 
 
-def all_valid(model: ProductModel) -> list[dict[str, object]]:
+def all_valid(model: ProductModel, rules: set[str] | None = None) -> list[dict[str, object]]:
+    """Every valid configuration (under only ``rules`` when given)."""
     names = model.feature_names
+    constraints = [c for c in model.constraints if rules is None or c.id in rules]
     valid = []
     for combo in itertools.product(*(f.domain for f in model.features)):
         values = dict(zip(names, combo, strict=True))
         env = model.environment(values)
-        if all(c.holds(values, env) for c in model.constraints):
+        if all(c.holds(values, env) for c in constraints):
             valid.append(values)
     return valid
 

@@ -38,6 +38,8 @@ def test_domains_counts_and_prices_match_brute_force(text, data):
         prices = [price_of(model, v) for v in rest]
         assert (state.price_range.low, state.price_range.high) == (min(prices), max(prices))
         assert state.price_range.exact
+        sat = Configurator(model, engine="sat").configure(choices, explain=False)
+        assert sat.price_range == state.price_range
 
 
 @settings(max_examples=40, deadline=None)
@@ -70,6 +72,11 @@ def test_explanations_are_irreducible_and_repairs_work(text, data):
             for name in blocking:
                 fewer = {k: v for k, v in blocking.items() if k != name}
                 assert extending(valid, {**fewer, feature.name: value})
+            rules = {rule.id for rule in why.rules}
+            conflict = {**blocking, feature.name: value}
+            assert not extending(all_valid(model, rules), conflict), "the rules rule it out"
+            for rule in rules:
+                assert extending(all_valid(model, rules - {rule}), conflict), "each one needed"
             if why.repair is not None:
                 repaired = {**choices, feature.name: value}
                 for name, new in why.repair.changes:
