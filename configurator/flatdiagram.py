@@ -13,12 +13,21 @@ References: ``2 * index + complemented``; index 0 is the terminal, so 0 is true,
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from configurator.blocks import BlockLayout
 
 Function = Any
 TRUE, FALSE = 0, 1
+_MEMO_LIMIT = 2_000_000
+
+
+@dataclass(frozen=True)
+class _Query:
+    bits: list[int]  # per level: the fixed bit, or -1
+    free: list[int]  # per level: how many free levels lie above it
+    signature: list[int]  # per level: an id of the bits fixed at and below it
 
 
 class FlatDiagram:
@@ -29,9 +38,18 @@ class FlatDiagram:
         self.low: list[int] = [TRUE]
         self.high: list[int] = [TRUE]
         self.root = self._export(root)
-        self._lasting: dict[int, tuple[int, int]] = {}  # summaries with nothing fixed
-        self._unfixed = [-1] * self.levels
-        self._all_free = list(range(self.levels + 1))
+        # Summaries by fixed-bits id and reference, as plain integers: dictionaries of
+        # integers are invisible to the garbage collector, however large they grow.
+        self._codes: dict[int, int] = {}
+        self._counts: dict[int, int] = {}
+        self._signatures: dict[tuple[tuple[int, int], ...], int] = {(): 0}
+        self._span = 2 * len(self.level)
+        self._weights = layout.weight_of_level
+        self._rank_of = [*layout.rank_of_level, len(layout.var_of_rank)]  # terminal: past all
+        self._last_of_rank = layout.last_level_of_rank
+        self._prefix_full = layout.prefix_full
+        self._jump_masks: dict[int, list[int]] = {}
+        self._own: list[dict[int, int]] = [{} for _ in layout.var_of_rank]
 
     def _export(self, root: Function) -> int:
         """Regular nodes bottom-up, children before parents (an explicit stack: deep
@@ -70,68 +88,111 @@ class FlatDiagram:
         the number of models, over the free levels, that agree with ``fixed`` (level: bit)."""
         if self.root == FALSE:
             return 0, 0
-        if not fixed:
-            return self._root_summary(self._unfixed, self._all_free, -1, {})
-        bits = list(self._unfixed)
+        query = self._query(fixed)
+        if self.root == TRUE:
+            return self.layout.full_between(0, len(self.layout.var_of_rank)), 1 << query.free[-1]
+        top = self.level[self.root >> 1]
+        packed, models = self._below(self.root, query)
+        if not models:
+            return 0, 0
+        return (packed | self.layout.full_between(0, self.layout.rank_at(top)),
+                models << query.free[top])
+
+    def _query(self, fixed: Mapping[int, bool]) -> _Query:
+        """Per level: the fixed bit (-1 when free), free levels above it, and an id for the
+        fixed bits at and below it. A node's summary depends only on the bits fixed at and
+        below its level, so summaries are kept across clicks under that id: a new choice
+        recomputes only the part of the diagram above it."""
+        if len(self._codes) > _MEMO_LIMIT:
+            self._codes.clear()
+            self._counts.clear()
+            self._signatures = {(): 0}
+        bits = [-1] * self.levels
         for level, bit in fixed.items():
             bits[level] = int(bit)
         free = [0]
-        for level in range(self.levels):
-            free.append(free[-1] + (bits[level] < 0))
-        return self._root_summary(bits, free, max(fixed), {})
+        for value in bits:
+            free.append(free[-1] + (value < 0))
+        signature: tuple[tuple[int, int], ...] = ()
+        ids = [0] * (self.levels + 1)
+        for level in reversed(range(self.levels)):
+            if bits[level] >= 0:
+                signature = ((level, bits[level]), *signature)
+            ids[level] = self._signatures.setdefault(signature, len(self._signatures))
+        return _Query(bits, free, ids)
 
-    def _root_summary(self, bits: list[int], free: list[int], deepest: int,
-                      memo: dict[int, tuple[int, int]]) -> tuple[int, int]:
-        if self.root == TRUE:
-            return self.layout.full_between(0, len(self.layout.var_of_rank)), 1 << free[-1]
-        top = self.level[self.root >> 1]
-        packed, models = self._below(self.root, bits, free, deepest, memo)
-        if not models:
-            return 0, 0
-        return packed | self.layout.full_between(0, self.layout.rank_at(top)), models << free[top]
+    def _below(self, ref: int, query: _Query) -> tuple[int, int]:
+        key = query.signature[self.level[ref >> 1]] * self._span + ref
+        codes = self._codes.get(key)
+        if codes is not None:
+            return codes, self._counts[key]
+        codes, count = self._codes[key], self._counts[key] = self._explore(ref, query)
+        return codes, count
 
-    def _below(self, ref: int, bits: list[int], free: list[int], deepest: int,
-               memo: dict[int, tuple[int, int]]) -> tuple[int, int]:
-        if self.level[ref >> 1] > deepest:  # nothing fixed down there: the lasting summary
-            found = self._lasting.get(ref)
-            if found is None:
-                found = self._lasting[ref] = self._explore(
-                    ref, self._unfixed, self._all_free, -1, self._lasting)
-            return found
-        found = memo.get(ref)
-        if found is None:
-            found = memo[ref] = self._explore(ref, bits, free, deepest, memo)
-        return found
-
-    def _explore(self, ref: int, bits: list[int], free: list[int], deepest: int,
-                 memo: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    def _explore(self, ref: int, query: _Query) -> tuple[int, int]:
         """One block from ``ref`` on, as in ``BlockLayout._explore``, following only the
-        branch a fixed bit allows and counting only free levels that paths jump over."""
-        layout, level_of, lows, highs = self.layout, self.level, self.low, self.high
+        branch a fixed bit allows and counting only free levels that paths jump over. The
+        hot loop of a click: written out flat, with every lookup hoisted into a local."""
+        level_of, lows, highs, weights = self.level, self.low, self.high, self._weights
+        bits, free = query.bits, query.free
         start = level_of[ref >> 1]
-        rank = layout.rank_of_level[start]
-        last = layout.last_level_of_rank[rank]
-        own, packed, models = 0, 0, 0
+        rank = self._rank_of[start]
+        last = self._last_of_rank[rank]
+        exits: list[tuple[int, int, int, int, int]] = []  # child, level, code, known, gap
         inner = [(ref, start, 0, 0, 0)]  # reference, level, code bits, known bits, skipped
         while inner:
             node, level, value, known, skipped = inner.pop()
-            weight = layout.weight_of_level[level]
-            known |= weight
-            polarity, fixed = node & 1, bits[level]
-            for child, bit, taken in ((lows[node >> 1], 0, 0), (highs[node >> 1], weight, 1)):
-                child ^= polarity
-                if child == FALSE or fixed == 1 - taken:
-                    continue
-                below = level_of[child >> 1]
-                gap = skipped + free[below] - free[level + 1]
-                if below <= last:
-                    inner.append((child, below, value | bit, known, gap))
-                    continue
-                codes, count = (0, 1) if child == TRUE else self._below(
-                    child, bits, free, deepest, memo)
+            polarity, fixed, base = node & 1, bits[level], free[level + 1]
+            known |= weights[level]
+            if fixed != 1:
+                child = lows[node >> 1] ^ polarity
+                if child != FALSE:
+                    below = level_of[child >> 1]
+                    step = (child, below, value, known, skipped + free[below] - base)
+                    (inner if below <= last else exits).append(step)
+            if fixed != 0:
+                child = highs[node >> 1] ^ polarity
+                if child != FALSE:
+                    below = level_of[child >> 1]
+                    step = (child, below, value | weights[level], known,
+                            skipped + free[below] - base)
+                    (inner if below <= last else exits).append(step)
+        return self._join(rank, exits, query)
+
+    def _join(self, rank: int, exits: list[tuple[int, int, int, int, int]], query: _Query
+              ) -> tuple[int, int]:
+        """Combine where the block's paths leave it: codes they allow, what lies below."""
+        level_of, signature, span = self.level, query.signature, self._span
+        summaries, counts = self._codes, self._counts
+        jumps, rank_of, own_codes = self._jumps(rank), self._rank_of, self._own[rank]
+        own, packed, models = 0, 0, 0
+        for child, below, value, known, gap in exits:
+            if child == TRUE:
+                codes, count = 0, 1
+            else:
+                key = signature[level_of[child >> 1]] * span + child
+                found = summaries.get(key)
+                if found is None:
+                    codes, count = summaries[key], counts[key] = self._explore(child, query)
+                else:
+                    codes, count = found, counts[key]
                 if not count:  # every path below disagrees with some fixed bit
                     continue
-                own |= layout.expand(value | bit, known, rank)
-                packed |= layout.full_between(rank + 1, layout.rank_at(below)) | codes
-                models += count << gap
-        return packed | (own << layout.offset(rank)), models
+            pattern = known << 32 | value
+            mask = own_codes.get(pattern)
+            if mask is None:
+                mask = own_codes[pattern] = self.layout.expand(
+                    value, known, rank) << self.layout.offset(rank)
+            own |= mask
+            packed |= jumps[rank_of[below]] | codes
+            models += count << gap
+        return packed | own, models
+
+    def _jumps(self, rank: int) -> list[int]:
+        """Per rank below this block's: the codes of the blocks a path to it jumps over."""
+        found = self._jump_masks.get(rank)
+        if found is None:
+            prefix, after = self._prefix_full, self._prefix_full[rank + 1]
+            found = self._jump_masks[rank] = [
+                prefix[below] & ~after if below > rank else 0 for below in range(len(prefix))]
+        return found

@@ -49,6 +49,8 @@ class PriceRange:
 class DomainSource(Protocol):
     """What the search needs from an engine: restrict step by step, read valid domains."""
 
+    def consistent(self, assignment: Mapping[str, object]) -> bool: ...
+
     def handle(self, assignment: Mapping[str, object]) -> Any: ...
 
     def extend(self, handle: Any, name: str, value: object) -> Any: ...
@@ -123,6 +125,9 @@ class PriceSearch:
             for name, table in costs.items() if any(table.values())})
 
     def price_range(self, choices: Mapping[str, object]) -> PriceRange | None:
+        if not self.relevant:  # nothing priced can vary: every completion costs the base
+            base = self.model.base_price
+            return PriceRange(base, base, exact=True) if self.engine.consistent(choices) else None
         low = self._run(choices, 1)
         high = self._run(choices, -1)
         if low is None or high is None or low.best is None or high.best is None:
