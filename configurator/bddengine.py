@@ -76,18 +76,22 @@ class BddEngine:
 
     def is_minimal_core(self, assignment: Assignment, rules: Iterable[str]) -> bool:
         """Whether ``rules`` (with the domains) rule ``assignment`` out, and each is needed."""
+        parts = self._restricted_rules(assignment, rules)
+        return not self._hold_together(assignment, parts) and all(
+            self._hold_together(assignment, parts[:i] + parts[i + 1:])
+            for i in range(len(parts)))
+
+    def _restricted_rules(self, assignment: Assignment, rules: Iterable[str]) -> list[Function]:
         cube = self.encoding.cube(assignment)
-        parts = [self.bdd.let(cube, self.compiled.constraints[cid]) for cid in rules]
-        domains = self.bdd.let(cube, self._domains)
+        return [self.bdd.let(cube, self.compiled.constraints[cid]) for cid in rules]
 
-        def holds_together(functions: list[Function]) -> bool:
-            result = domains
-            for function in functions:
-                result &= function
-            return bool(result != self.bdd.false)
-
-        return not holds_together(parts) and all(
-            holds_together(parts[:i] + parts[i + 1:]) for i in range(len(parts)))
+    def _hold_together(self, assignment: Assignment, parts: list[Function]) -> bool:
+        result = self.bdd.let(self.encoding.cube(assignment), self._domains)
+        for part in parts:
+            result &= part
+            if result == self.bdd.false:
+                return False
+        return True
 
     def checker(self, fixed: Assignment) -> Callable[[Assignment], bool]:
         """``consistent`` for many assignments sharing ``fixed``: restrict by it only once."""

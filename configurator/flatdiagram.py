@@ -49,6 +49,7 @@ class FlatDiagram:
         self._last_of_rank = layout.last_level_of_rank
         self._prefix_full = layout.prefix_full
         self._jump_masks: dict[int, list[int]] = {}
+        self._children = list(zip(self.low, self.high, strict=True))
         self._own: list[dict[int, int]] = [{} for _ in layout.var_of_rank]
 
     def _export(self, root: Function) -> int:
@@ -131,61 +132,51 @@ class FlatDiagram:
 
     def _explore(self, ref: int, query: _Query) -> tuple[int, int]:
         """One block from ``ref`` on, as in ``BlockLayout._explore``, following only the
-        branch a fixed bit allows and counting only free levels that paths jump over. The
-        hot loop of a click: written out flat, with every lookup hoisted into a local."""
-        level_of, lows, highs, weights = self.level, self.low, self.high, self._weights
-        bits, free = query.bits, query.free
+        branch a fixed bit allows and counting only free levels that paths jump over; where
+        a path leaves the block, the summary below joins in. The hot loop of a click: one
+        function, every lookup hoisted into a local."""
+        level_of, children, weights = self.level, self._children, self._weights
+        bits, free, signature, span = query.bits, query.free, query.signature, self._span
+        summaries, counts, rank_of = self._codes, self._counts, self._rank_of
         start = level_of[ref >> 1]
-        rank = self._rank_of[start]
-        last = self._last_of_rank[rank]
-        exits: list[tuple[int, int, int, int, int]] = []  # child, level, code, known, gap
+        rank = rank_of[start]
+        last, jumps, own_codes = self._last_of_rank[rank], self._jumps(rank), self._own[rank]
+        own, packed, models = 0, 0, 0
         inner = [(ref, start, 0, 0, 0)]  # reference, level, code bits, known bits, skipped
         while inner:
             node, level, value, known, skipped = inner.pop()
-            polarity, fixed, base = node & 1, bits[level], free[level + 1]
-            known |= weights[level]
-            if fixed != 1:
-                child = lows[node >> 1] ^ polarity
-                if child != FALSE:
-                    below = level_of[child >> 1]
-                    step = (child, below, value, known, skipped + free[below] - base)
-                    (inner if below <= last else exits).append(step)
-            if fixed != 0:
-                child = highs[node >> 1] ^ polarity
-                if child != FALSE:
-                    below = level_of[child >> 1]
-                    step = (child, below, value | weights[level], known,
-                            skipped + free[below] - base)
-                    (inner if below <= last else exits).append(step)
-        return self._join(rank, exits, query)
-
-    def _join(self, rank: int, exits: list[tuple[int, int, int, int, int]], query: _Query
-              ) -> tuple[int, int]:
-        """Combine where the block's paths leave it: codes they allow, what lies below."""
-        level_of, signature, span = self.level, query.signature, self._span
-        summaries, counts = self._codes, self._counts
-        jumps, rank_of, own_codes = self._jumps(rank), self._rank_of, self._own[rank]
-        own, packed, models = 0, 0, 0
-        for child, below, value, known, gap in exits:
-            if child == TRUE:
-                codes, count = 0, 1
-            else:
-                key = signature[level_of[child >> 1]] * span + child
-                found = summaries.get(key)
-                if found is None:
-                    codes, count = summaries[key], counts[key] = self._explore(child, query)
-                else:
-                    codes, count = found, counts[key]
-                if not count:  # every path below disagrees with some fixed bit
+            fixed, base, weight = bits[level], free[level + 1], weights[level]
+            known |= weight
+            for taken, child in enumerate(children[node >> 1]):
+                if fixed == 1 - taken:
                     continue
-            pattern = known << 32 | value
-            mask = own_codes.get(pattern)
-            if mask is None:
-                mask = own_codes[pattern] = self.layout.expand(
-                    value, known, rank) << self.layout.offset(rank)
-            own |= mask
-            packed |= jumps[rank_of[below]] | codes
-            models += count << gap
+                child ^= node & 1
+                if child == FALSE:
+                    continue
+                below = level_of[child >> 1]
+                code = value | weight if taken else value
+                gap = skipped + free[below] - base
+                if below <= last:
+                    inner.append((child, below, code, known, gap))
+                    continue
+                if child == TRUE:
+                    codes, count = 0, 1
+                else:
+                    key = signature[below] * span + child
+                    found = summaries.get(key)
+                    if found is None:
+                        codes, count = summaries[key], counts[key] = self._explore(child, query)
+                    else:
+                        codes, count = found, counts[key]
+                    if not count:  # every path below disagrees with some fixed bit
+                        continue
+                mask = own_codes.get(known << 32 | code)
+                if mask is None:
+                    mask = own_codes[known << 32 | code] = self.layout.expand(
+                        code, known, rank) << self.layout.offset(rank)
+                own |= mask
+                packed |= jumps[rank_of[below]] | codes
+                models += count << gap
         return packed | own, models
 
     def _jumps(self, rank: int) -> list[int]:

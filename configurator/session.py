@@ -136,7 +136,8 @@ class Configurator:
         if name in choices:
             return FeatureState(name, choices[name], (choices[name],), {}, None)
         available = domains[name]
-        missing: list[object] = [v for v in self._domain[name] if not _in_domain(v, available)]
+        offered = set(available)  # one feature's values share one type: a set is exact
+        missing: list[object] = [v for v in self._domain[name] if v not in offered]
         unavailable: dict[object, Explanation | None] = dict.fromkeys(missing)
         if explain:
             for run in _runs(self._root_domain(name), missing, self._is_integer(name)):
@@ -221,14 +222,18 @@ class Configurator:
         key = tuple(sorted(assignment.items(), key=lambda item: item[0]))
         rules = self._cores.get(key)
         if rules is None:
-            direct = self.engine.violated(assignment) if isinstance(
-                self.engine, BddEngine) else []
             rules = tuple(Rule(cid, self.problem.constraint(cid).message)
-                          for cid in (direct[:1] or self.sat.core(assignment)))
+                          for cid in self._core(assignment))
             if len(self._cores) >= _CORES_KEPT:
                 del self._cores[next(iter(self._cores))]
             self._cores[key] = rules
         return rules
+
+    def _core(self, assignment: Mapping[str, object]) -> list[str]:
+        """One rule the choices break on their own (read off the diagram), else the
+        solver's minimal core."""
+        direct = self.engine.violated(assignment) if isinstance(self.engine, BddEngine) else []
+        return direct[:1] or self.sat.core(assignment)
 
     def _domain_of(self, assignment: Mapping[str, object], name: str) -> Sequence[object]:
         """Valid values of one feature. A few values are cheaper to try one by one on the
