@@ -76,22 +76,20 @@ class BddEngine:
 
     def is_minimal_core(self, assignment: Assignment, rules: Iterable[str]) -> bool:
         """Whether ``rules`` (with the domains) rule ``assignment`` out, and each is needed."""
-        parts = self._restricted_rules(assignment, rules)
-        return not self._hold_together(assignment, parts) and all(
-            self._hold_together(assignment, parts[:i] + parts[i + 1:])
-            for i in range(len(parts)))
-
-    def _restricted_rules(self, assignment: Assignment, rules: Iterable[str]) -> list[Function]:
         cube = self.encoding.cube(assignment)
-        return [self.bdd.let(cube, self.compiled.constraints[cid]) for cid in rules]
+        domains = self.bdd.let(cube, self._domains)
+        parts = [self.bdd.let(cube, self.compiled.constraints[cid]) for cid in rules]
 
-    def _hold_together(self, assignment: Assignment, parts: list[Function]) -> bool:
-        result = self.bdd.let(self.encoding.cube(assignment), self._domains)
-        for part in parts:
-            result &= part
-            if result == self.bdd.false:
-                return False
-        return True
+        def hold_together(functions: list[Function]) -> bool:
+            result = domains
+            for function in functions:
+                result &= function
+                if result == self.bdd.false:
+                    return False
+            return True
+
+        return not hold_together(parts) and all(
+            hold_together(parts[:i] + parts[i + 1:]) for i in range(len(parts)))
 
     def checker(self, fixed: Assignment) -> Callable[[Assignment], bool]:
         """``consistent`` for many assignments sharing ``fixed``: restrict by it only once."""
@@ -148,13 +146,13 @@ class BddEngine:
         values = self.encoding.decode({**self.encoding.cube(assignment), **bits})
         return values
 
-    def violated(self, assignment: Assignment) -> list[str]:
-        """Constraints that ``assignment`` contradicts on its own (each one alone is a
-        minimal set of rules behind the conflict; no solver needed)."""
+    def violated(self, assignment: Assignment) -> str | None:
+        """A constraint that ``assignment`` contradicts on its own (alone, a minimal set of
+        rules behind the conflict; no solver needed), if there is one."""
         cube = self.encoding.cube(assignment)
-        return [cid for cid, function in self.compiled.constraints.items()
-                if not self._scopes[cid].isdisjoint(assignment)
-                and self.bdd.let(cube, function) == self.bdd.false]
+        return next((cid for cid, function in self.compiled.constraints.items()
+                     if not self._scopes[cid].isdisjoint(assignment)
+                     and self.bdd.let(cube, function) == self.bdd.false), None)
 
     def allows(self, restricted: Function, name: str, value: object) -> Function:
         return self.bdd.let(self.encoding.bits_of(name, value), restricted)

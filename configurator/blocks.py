@@ -41,7 +41,6 @@ class BlockLayout:
         self._check_contiguous()
         self._expansions: dict[tuple[int, int, int], int] = {}
         self._packed: dict[int, int] = {}
-        self._models: dict[int, int] = {}
         self._roots: list[Function] = []
         self._true, self._false = int(bdd.true), int(bdd.false)
         self._slot_full = [(1 << self.size_of_var[var]) - 1 for var in self.var_of_rank]
@@ -65,7 +64,7 @@ class BlockLayout:
         """Per variable index, a bit mask of the value codes that extend to a model."""
         if root == self.bdd.false:
             return [0] * len(self.var_of_rank)
-        return self.unpack(self._summary(root)[0] | self.full_between(0, self._rank(root)))
+        return self.unpack(self._summary(root) | self.full_between(0, self._rank(root)))
 
     def unpack(self, packed: int) -> list[int]:
         """Per variable index, the mask of its valid codes, from one slot per block."""
@@ -77,22 +76,13 @@ class BlockLayout:
     def offset(self, rank: int) -> int:
         return self._offset[rank]
 
-    def model_count(self, root: Function) -> int:
-        """Exact number of paths to 1 over all levels (CUDD's own count is a float)."""
-        if root == self.bdd.false:
-            return 0
-        return self._summary(root)[1] << self._level(root)
-
-    def _level(self, node: Function) -> int:
-        return self.levels if node.var is None else int(node.level)
-
     def full_between(self, first: int, end: int) -> int:
         """All codes of the blocks ranked first..end-1 (jumped over, so unconstrained)."""
         if first >= end:
             return 0
         return self.prefix_full[end] & ~self.prefix_full[first]
 
-    def _summary(self, root: Function) -> tuple[int, int]:
+    def _summary(self, root: Function) -> int:
         """Memoised per node across calls: restricted diagrams share their lower parts with
         the compiled root, so later clicks mostly hit the memo. The memo holds plain integers
         only (a memo of diagram nodes made every full garbage collection walk millions of
@@ -100,30 +90,24 @@ class BlockLayout:
         node below them alive, so a node id is never reused while it is a key."""
         if len(self._packed) > _MEMO_LIMIT or len(self._roots) > _ROOT_LIMIT:
             self._packed.clear()
-            self._models.clear()
             self._roots.clear()
         self._roots.append(root)
         return self._below(root)
 
-    def _below(self, entry: Function) -> tuple[int, int]:
-        """Packed masks (one slot per block) of what paths from ``entry`` to 1 allow, and the
-        number of those paths over the levels from ``entry``'s down."""
+    def _below(self, entry: Function) -> int:
+        """Packed masks (one slot per block) of what paths from ``entry`` to 1 allow."""
         key = int(entry)
-        if key == self._true:
-            return 0, 1
-        if key == self._false:
-            return 0, 0
+        if key in (self._true, self._false):
+            return 0
         return self._below_node(entry, key)
 
-    def _below_node(self, entry: Function, key: int) -> tuple[int, int]:
+    def _below_node(self, entry: Function, key: int) -> int:
         packed = self._packed.get(key)
-        if packed is not None:
-            return packed, self._models[key]
-        packed, models = self._explore(entry, key & 1)
-        self._packed[key], self._models[key] = packed, models
-        return packed, models
+        if packed is None:
+            packed = self._packed[key] = self._explore(entry, key & 1)
+        return packed
 
-    def _explore(self, entry: Function, negated: int) -> tuple[int, int]:
+    def _explore(self, entry: Function, negated: int) -> int:
         """One block from ``entry`` on: every path through the block's own levels, then the
         memoised summaries of where the paths leave it. This pass is what a cold click
         costs, so each node is touched as few times as the dd API allows: a node's id
@@ -132,11 +116,10 @@ class BlockLayout:
         rank = self.rank_of_level[start]
         last, levels = self.last_level_of_rank[rank], self.levels
         false, true = self._false, self._true
-        own, packed, models = 0, 0, 0
-        # node, its polarity, level, code bits so far, which bits are known, levels skipped
-        inner = [(entry, negated, start, 0, 0, 0)]
+        own, packed = 0, 0
+        inner = [(entry, negated, start, 0, 0)]  # node, its polarity, level, code bits, known
         while inner:
-            node, polarity, level, value, known, skipped = inner.pop()
+            node, polarity, level, value, known = inner.pop()
             weight = self.weight_of_level[level]
             known |= weight
             for child, bit in ((node.low, 0), (node.high, weight)):
@@ -144,15 +127,13 @@ class BlockLayout:
                 if key == false:
                     continue
                 below_level = levels if key == true else child.level
-                gap = skipped + below_level - level - 1
                 if below_level <= last:
-                    inner.append((child, key & 1, below_level, value | bit, known, gap))
+                    inner.append((child, key & 1, below_level, value | bit, known))
                     continue
                 own |= self.expand(value | bit, known, rank)
-                below, count = (0, 1) if key == true else self._below_node(child, key)
+                below = 0 if key == true else self._below_node(child, key)
                 packed |= self.full_between(rank + 1, self.rank_at(below_level)) | below
-                models += count << gap
-        return packed | (own << self._offset[rank]), models
+        return packed | (own << self._offset[rank])
 
     def rank_at(self, level: int) -> int:
         return len(self.var_of_rank) if level >= self.levels else self.rank_of_level[level]

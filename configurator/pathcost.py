@@ -40,13 +40,13 @@ class PathCosts:
     def _prefix_sums(self, sign: int) -> list[Decimal]:
         sums = [_ZERO]
         for costs in self._costs:
-            sums.append(sums[-1] + (_pick(sign, costs) if costs else _ZERO))
+            sums.append(sums[-1] + (pick(sign, costs) if costs else _ZERO))
         return sums
 
     def whole_domain(self, variable: int, sign: int) -> Decimal:
         """What a path that jumps over ``variable``'s block counts for it."""
         costs = self._costs[self._rank_of_var[variable]]
-        return _pick(sign, costs) if costs else _ZERO
+        return pick(sign, costs) if costs else _ZERO
 
     def cost_of(self, variable: int, code: int) -> Decimal:
         costs = self._costs[self._rank_of_var[variable]]
@@ -104,7 +104,7 @@ class PathCosts:
                     rank + 1, below_rank, sign)
                 if below_rank <= self._last_costed:
                     cost += self._below(child, key, sign)
-                best = cost if best is None else _pick(sign, (best, cost))
+                best = cost if best is None else pick(sign, (best, cost))
         assert best is not None  # a node that is not false has a path to 1
         return best
 
@@ -115,10 +115,10 @@ class PathCosts:
         key = (value, known, rank, sign)
         found = self._matching.get(key)
         if found is None:
-            found = self._matching[key] = _pick(
+            found = self._matching[key] = pick(
                 sign, [cost for code, cost in enumerate(costs) if code & known == value])
         return found
 
 
-def _pick(sign: int, costs: Sequence[Decimal]) -> Decimal:
+def pick(sign: int, costs: Sequence[Decimal]) -> Decimal:
     return min(costs) if sign > 0 else max(costs)

@@ -17,7 +17,7 @@ from configurator.expressions import Binary, Cond, Const, Expr, Unary, evaluate,
 from configurator.folding import Attributes
 from configurator.intervals import as_number, bounds
 from configurator.model import FeatureType, Label, ProductModel
-from configurator.pathcost import PathCosts
+from configurator.pathcost import PathCosts, pick
 
 NODE_LIMIT = 4000
 
@@ -167,7 +167,7 @@ class PriceSearch:
         total = self.model.base_price + self.terms_bound(domains, sign)
         if self.paths is None:
             for name in self._priced:
-                total += _pick(sign, [self._deltas[name][v] for v in domains[name]])
+                total += pick(sign, [self._deltas[name][v] for v in domains[name]])
             return total
         additive = self.paths.best(handle, sign)
         if additive is None:
@@ -279,8 +279,3 @@ def _summands(expr: Expr) -> list[Expr]:
         case Binary("-", left, right):
             return [*_summands(left), *(Unary("-", part) for part in _summands(right))]
     return [expr]
-
-
-def _pick(sign: int, values: Sequence[Decimal]) -> Decimal:
-    return min(values) if sign > 0 else max(values)
-

@@ -232,8 +232,8 @@ class Configurator:
     def _core(self, assignment: Mapping[str, object]) -> list[str]:
         """One rule the choices break on their own (read off the diagram), else the
         solver's minimal core."""
-        direct = self.engine.violated(assignment) if isinstance(self.engine, BddEngine) else []
-        return direct[:1] or self.sat.core(assignment)
+        direct = self.engine.violated(assignment) if isinstance(self.engine, BddEngine) else None
+        return [direct] if direct is not None else self.sat.core(assignment)
 
     def _domain_of(self, assignment: Mapping[str, object], name: str) -> Sequence[object]:
         """Valid values of one feature. A few values are cheaper to try one by one on the
