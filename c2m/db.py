@@ -7,8 +7,12 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
+
+from c2m.models import DatabaseLock, LockName
 
 
 def make_engine(database_url: str) -> Engine:
@@ -50,3 +54,21 @@ def session_factory() -> sessionmaker[Session]:
     """The current app's session factory (inside a request or a task)."""
     factory: sessionmaker[Session] = current_app.extensions["c2m.sessions"]
     return factory
+
+
+def exclusive(session: Session, name: LockName) -> None:
+    """Serialise this unit of work with every other that takes the same lock, until it ends.
+
+    `SELECT … FOR UPDATE` does nothing on SQLite, and pysqlite opens a transaction only at the
+    first write, so a read-modify-write there reads outside any transaction. Writing to a lock
+    row makes this the transaction's first write: on SQLite it takes the database write lock
+    (waiting for it), on PostgreSQL a row lock. Call it before the reads the work relies on."""
+    dialect = session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    session.execute(insert(DatabaseLock).values(name=name.value, taken=0).on_conflict_do_nothing())
+    session.execute(
+        update(DatabaseLock)
+        .where(DatabaseLock.name == name.value)
+        .values(taken=DatabaseLock.taken + 1)
+        .execution_options(synchronize_session=False)
+    )

@@ -11,11 +11,13 @@ from sqlalchemy import (
     DateTime,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -147,9 +149,29 @@ class PlanRunStatus(enum.Enum):
 
 
 class PlanRun(Base):
-    """A schedule version. Exactly one succeeded run is current; a failed run changes nothing."""
+    """A schedule version. Exactly one succeeded run is current; a failed run changes nothing.
+
+    Two partial unique indexes make the database itself guarantee it, on SQLite and PostgreSQL
+    alike: at most one current run, and at most one run computing at a time (runs are
+    serialised, so two never build on the same parent)."""
 
     __tablename__ = "plan_runs"
+    __table_args__ = (
+        Index(
+            "uq_plan_runs_one_current",
+            "is_current",
+            unique=True,
+            sqlite_where=text("is_current"),
+            postgresql_where=text("is_current"),
+        ),
+        Index(
+            "uq_plan_runs_one_running",
+            "status",
+            unique=True,
+            sqlite_where=text("status = 'running'"),
+            postgresql_where=text("status = 'running'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(24))  # insert | replan | breakdown
@@ -167,6 +189,10 @@ class PlanRun(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
     released_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The worker computing the run renews this (wall clock); a run whose lease ran out lost
+    # its worker and is queued again (or failed after MAX_PLAN_ATTEMPTS).
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class PlannedOperation(Base):
@@ -230,6 +256,9 @@ class OutboxMessage(Base):
     status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
+    # When a delivery task was last handed to the broker; the sweeper sends another only
+    # once this is older than the redelivery window (c2m.dispatch.REDELIVERY_WINDOW).
+    enqueued_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     delivered_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -297,3 +326,33 @@ class MachineDowntime(Base):
     end: Mapped[datetime] = mapped_column()
     reason: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class OperationActual(Base):
+    """What the shop floor reported for one operation of one order line: facts of their own,
+    overlaid on whichever plan version is current, never edits of a stored version."""
+
+    __tablename__ = "operation_actuals"
+    __table_args__ = (UniqueConstraint("order_line_id", "operation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"), index=True)
+    operation_id: Mapped[str] = mapped_column(String(80))
+    machine: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class LockName(enum.StrEnum):
+    SCHEDULE = "schedule"
+    MES_INTAKE = "mes_intake"
+
+
+class DatabaseLock(Base):
+    """Rows that transactions lock to serialise a read-modify-write (see c2m.db.exclusive)."""
+
+    __tablename__ = "c2m_locks"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    taken: Mapped[int] = mapped_column(Integer, default=0)

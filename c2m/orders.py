@@ -6,14 +6,17 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
-from c2m import products
+from c2m import planning, products, promise
+from c2m.clock import business_now
+from c2m.db import unit_of_work
 from c2m.errors import InvalidInput
 from c2m.models import Order, OrderLine
 from configurator.api import coerce_choices
@@ -65,6 +68,43 @@ class PlacedOrder:
     number: str
     tracking_token: str
     created: bool  # False when the idempotency key had already placed this order
+    plan_run_id: int | None = None  # the queued run that will take the order in
+
+
+def place(
+    sessions: sessionmaker[Session],
+    *,
+    model: str,
+    choices: Mapping[str, object],
+    customer: Customer,
+    idempotency_key: str,
+) -> PlacedOrder:
+    """The one way an order is placed (web checkout and API alike): stored with its promise,
+    and a plan run queued for it. Clients racing with one idempotency key all get the order
+    the winner placed; the losers' inserts fail on the unique key and are answered from it."""
+    try:
+        with unit_of_work(sessions) as session:
+            placed = place_order(
+                session,
+                model=model,
+                choices=choices,
+                customer=customer,
+                idempotency_key=idempotency_key,
+            )
+            if not placed.created:
+                return placed
+            run = planning.request_insert(session)
+            return replace(placed, plan_run_id=run.id)
+    except IntegrityError:
+        with unit_of_work(sessions) as session:
+            existing = session.scalar(select(Order).filter_by(idempotency_key=idempotency_key))
+            if existing is None:
+                raise
+            return _already_placed(existing)
+
+
+def _already_placed(order: Order) -> PlacedOrder:
+    return PlacedOrder(order.id, order.number, order.tracking_token, created=False)
 
 
 def place_order(
@@ -80,13 +120,16 @@ def place_order(
         raise InvalidInput("the idempotency key must have 8 to 64 characters", "idempotency_key")
     existing = session.scalar(select(Order).filter_by(idempotency_key=idempotency_key))
     if existing is not None:
-        return PlacedOrder(existing.id, existing.number, existing.tracking_token, created=False)
+        return _already_placed(existing)
     customer = customer.validated()
     record = products.record_for(session, model)
     values = _complete_valid(record, choices)
     price = price_breakdown(products.configurator_for(record).model, values)
     engineered = engineer(products.engineering_for(record), values)
+    # Read before the first write: the promise reads the schedule, the inserts lock.
+    promised = promise.promise_for(session, model, values)
     order = _new_order(idempotency_key, customer, price)
+    order.promised_at = promised.ready_at
     session.add(order)
     session.flush()
     order.number = f"C2M-{order.id:06d}"
@@ -135,6 +178,7 @@ def _new_order(key: str, customer: Customer, price: PriceBreakdown) -> Order:
         currency=price.currency,
         total_price=str(price.total),
         tracking_token=secrets.token_urlsafe(24),
+        created_at=business_now(),  # the release date the planner counts from
     )
 
 

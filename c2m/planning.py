@@ -1,50 +1,41 @@
-"""Use cases of planning: insert new orders into the live schedule, re-plan, read schedules.
+"""Use cases of planning: insert new orders into the live schedule, re-plan, repair after a
+breakdown.
 
-Runs in a worker. A plan run that fails leaves the previous schedule in force: the new
-version is written, made current and its orders marked PLANNED in one transaction.
+A run reads the plant in one short transaction, computes with no transaction open, and stores
+its version in another, under the schedule lock: the new version, the swap of the current
+run and its orders marked PLANNED commit together, or nothing does (the previous schedule
+stays in force). Runs are serialised by the database (c2m.plan_runs).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from c2m import plan_runs
 from c2m import planning_data as data
-from c2m.db import unit_of_work
-from c2m.models import (
-    MachineDowntime,
-    Order,
-    OrderLine,
-    PlannedOperation,
-    PlanRun,
-    PlanRunStatus,
-    utc_now,
-)
+from c2m import planning_input as plant
+from c2m.clock import business_now
+from c2m.db import exclusive, unit_of_work
+from c2m.models import LockName, OrderLine, PlannedOperation, PlanRun, PlanRunStatus, utc_now
+from c2m.planning_input import FROZEN_HORIZON, LiveSchedule, current_run, live_schedule
 from mes_bridge.lifecycle import WorkOrderState, transition
 from planner import api as planner_api
 from planner.checker import check
 from planner.kpis import kpis
-from planner.model import Objective, Operation, PlanningError, Problem, Schedule, Window
+from planner.model import Assignment, Objective, PlanningError, Problem, Schedule, Status, Window
 from routing.factory import Factory, load_factory
 
 log = logging.getLogger(__name__)
-FROZEN_HORIZON = timedelta(hours=2)
 REPLAN_TIME_LIMIT_S = 20.0
-AT_OR_AFTER_RELEASE = {
-    WorkOrderState.RELEASED,
-    WorkOrderState.DISPATCHED,
-    WorkOrderState.ACCEPTED,
-    WorkOrderState.RUNNING,
-    WorkOrderState.INTERRUPTED,
-    WorkOrderState.COMPLETED,
-    WorkOrderState.CLOSED,
-}
+request_plan = plan_runs.request
+queued_runs = plan_runs.queued_runs
+__all__ = ["FROZEN_HORIZON", "LiveSchedule", "current_run", "live_schedule", "carry_out"]
 
 
 @lru_cache(maxsize=4)
@@ -57,107 +48,38 @@ def factory_of(products_dir: Path) -> Factory:
     return _factory_at(str(path), path.stat().st_mtime_ns)
 
 
-@dataclass(frozen=True)
-class LiveSchedule:
-    """The current plan run's assignments, with which lines they belong to."""
-
-    run: PlanRun | None
-    stored: tuple[data.StoredAssignment, ...]
-
-
-def current_run(session: Session, lock: bool = False) -> PlanRun | None:
-    """`lock` serialises planners on PostgreSQL: two runs never build on the same version."""
-    query = select(PlanRun).where(PlanRun.is_current.is_(True))
-    return session.scalar(query.with_for_update() if lock else query)
-
-
-def live_schedule(session: Session, now: datetime, lock: bool = False) -> LiveSchedule:
-    run = current_run(session, lock)
-    if run is None:
-        return LiveSchedule(None, ())
-    released = _released_line_ids(session)
-    rows = session.scalars(select(PlannedOperation).filter_by(plan_run_id=run.id)).all()
-    stored = tuple(
-        data.StoredAssignment(
-            row.operation_key,
-            row.machine,
-            row.start,
-            row.end,
-            fixed=row.fixed or row.order_line_id in released or row.start < now,
-        )
-        for row in rows
-    )
-    return LiveSchedule(run, stored)
-
-
-def _released_line_ids(session: Session) -> set[int]:
-    query = select(OrderLine.id).join(Order).where(Order.status.in_(AT_OR_AFTER_RELEASE))
-    return set(session.scalars(query))
-
-
-def _lines_with_status(session: Session, status: WorkOrderState) -> list[OrderLine]:
-    query = select(OrderLine).join(Order).where(Order.status == status).order_by(OrderLine.id)
-    return list(session.scalars(query))
-
-
-def downtime_windows(session: Session) -> dict[str, list[tuple[datetime, datetime]]]:
-    """Planned downtime per machine (admin-recorded exceptions to the shift calendars)."""
-    by_machine: dict[str, list[tuple[datetime, datetime]]] = {}
-    for row in session.scalars(select(MachineDowntime).order_by(MachineDowntime.start)):
-        by_machine.setdefault(row.machine, []).append((row.start, row.end))
-    return by_machine
-
-
-def _operations(lines: list[OrderLine]) -> tuple[Operation, ...]:
-    ops: list[Operation] = []
-    for line in lines:
-        ops.extend(data.planner_operations(line.id, line.routing["planner_operations"]))
-    return tuple(ops)
-
-
-def _planner_orders(lines: list[OrderLine], origin: datetime) -> tuple[data.Order, ...]:
-    return tuple(
-        data.planner_order(line.id, origin, line.order.created_at, line.order.promised_at)
-        for line in lines
-    )
-
-
-def request_replan_once(session: Session) -> None:
+def request_replan_once(session: Session) -> PlanRun:
     """Shop-floor news asks for a re-plan; one waiting re-plan serves all news so far."""
-    waiting = select(PlanRun.id).filter_by(kind="replan", status=PlanRunStatus.QUEUED)
-    if session.scalar(waiting.limit(1)) is None:
-        request_plan(session, "replan")
+    return plan_runs.request_once(session, "replan")
 
 
-def request_plan(session: Session, kind: str, parameters: dict[str, str] | None = None) -> PlanRun:
-    """A queued plan run the worker will carry out; the web shows its progress."""
-    now = utc_now()
-    run = PlanRun(
-        kind=kind,
-        status=PlanRunStatus.QUEUED,
-        origin=now,
-        frozen_until=now,
-        parameters=parameters or {},
-    )
-    session.add(run)
-    session.flush()
-    return run
+def request_insert(session: Session) -> PlanRun:
+    """A new order asks for an insertion; one waiting insertion serves every order so far."""
+    return plan_runs.request_once(session, "insert")
 
 
-def carry_out(sessions: sessionmaker[Session], products_dir: Path, run_id: int) -> None:
-    """Compute the plan of a queued run; on any planning error the run fails, nothing else."""
-    with unit_of_work(sessions) as session:
-        # One atomic take: a redelivered task, or a second worker, finds nothing to do.
-        taken = session.execute(
-            update(PlanRun)
-            .where(PlanRun.id == run_id, PlanRun.status == PlanRunStatus.QUEUED)
-            .values(status=PlanRunStatus.RUNNING)
-        )
-        if taken.rowcount != 1:  # type: ignore[attr-defined]
-            return
+@dataclass(frozen=True)
+class Outcome:
+    problem: Problem
+    schedule: Schedule
+    fixed: tuple[Assignment, ...]  # what must not have moved
+
+
+def carry_out(
+    sessions: sessionmaker[Session],
+    products_dir: Path,
+    run_id: int,
+    time_limit_s: float | None = None,
+) -> int | None:
+    """Compute and store a queued run. Returns the next queued run to start, if any.
+
+    On a planning error the run fails and nothing else changes; so on any crash."""
+    if not plan_runs.take(sessions, run_id):
+        return None
+    limit = REPLAN_TIME_LIMIT_S if time_limit_s is None else time_limit_s
     try:
-        with unit_of_work(sessions) as session:
-            _plan(session, products_dir, session.get_one(PlanRun, run_id))
+        with plan_runs.leased(sessions, run_id):
+            _compute_and_store(sessions, products_dir, run_id, limit)
     except PlanningError as error:
         _fail(sessions, run_id, str(error))
     except BaseException as error:
@@ -166,6 +88,47 @@ def carry_out(sessions: sessionmaker[Session], products_dir: Path, run_id: int) 
         log.exception("plan run crashed", extra={"plan_run": run_id})
         _fail(sessions, run_id, f"the plan run stopped: {type(error).__name__}: {error}")
         raise
+    return plan_runs.next_to_run(sessions)
+
+
+def _compute_and_store(
+    sessions: sessionmaker[Session], products_dir: Path, run_id: int, time_limit_s: float
+) -> None:
+    with unit_of_work(sessions) as session:
+        run = session.get_one(PlanRun, run_id)
+        kind, parameters = run.kind, dict(run.parameters or {})
+        new_lines = plant.engineered_lines(session)
+        plan = plant.build(session, factory_of(products_dir), business_now(), new_lines)
+    if kind == "insert" and not plan.new_line_ids:
+        # An earlier run already took these orders in; a new identical version helps nobody.
+        _finish_without_version(sessions, run_id, "no new orders to insert")
+        return
+    outcome = _compute(kind, parameters, plan, time_limit_s)
+    violations = check(outcome.problem, outcome.schedule, list(outcome.fixed))
+    if violations:
+        raise PlanningError("; ".join(v.message for v in violations[:5]))
+    with unit_of_work(sessions) as session:
+        exclusive(session, LockName.SCHEDULE)
+        _store(session, session.get_one(PlanRun, run_id), plan, outcome)
+
+
+def _compute(
+    kind: str, parameters: dict[str, str], plan: plant.PlanInput, time_limit_s: float
+) -> Outcome:
+    merged = plan.merged
+    fixed = tuple(a for a in plan.schedule.assignments if a.fixed)
+    if kind == "replan":
+        return Outcome(merged, _replanned(plan, merged, time_limit_s), fixed)
+    if kind == "breakdown":
+        return _after_breakdown(plan, merged, parameters, time_limit_s)
+    return Outcome(merged, _with_new_lines(plan), fixed)
+
+
+def _finish_without_version(sessions: sessionmaker[Session], run_id: int, message: str) -> None:
+    with unit_of_work(sessions) as session:
+        run = session.get_one(PlanRun, run_id)
+        run.status, run.finished_at, run.message = PlanRunStatus.SUCCEEDED, utc_now(), message
+        run.lease_until = None
 
 
 def _fail(sessions: sessionmaker[Session], run_id: int, reason: str) -> None:
@@ -173,99 +136,49 @@ def _fail(sessions: sessionmaker[Session], run_id: int, reason: str) -> None:
     with unit_of_work(sessions) as session:
         failed = session.get_one(PlanRun, run_id)
         failed.status, failed.message, failed.finished_at = PlanRunStatus.FAILED, reason, utc_now()
+        failed.lease_until = None
 
 
-@dataclass(frozen=True)
-class PlanInput:
-    origin: datetime
-    frozen_until: int
-    known: Problem  # the lines already in the schedule
-    schedule: Schedule
-    new_lines: list[OrderLine]
-    new: Problem  # the lines still to insert (machines and setups shared)
-
-
-def _plan_input(
-    session: Session, products_dir: Path, now: datetime
-) -> tuple[PlanInput, PlanRun | None]:
-    live = live_schedule(session, now, lock=True)
-    factory = factory_of(products_dir)
-    starts = [a.start for a in live.stored]
-    origin = min([now, *starts]).replace(second=0, microsecond=0)
-    known_ids = sorted({data.line_of(a.operation_key) for a in live.stored})
-    known_lines = list(session.scalars(select(OrderLine).where(OrderLine.id.in_(known_ids))))
-    new_lines = _lines_with_status(session, WorkOrderState.ENGINEERED)
-    known_ops, new_ops = _operations(known_lines), _operations(new_lines)
-    machines = data.planner_machines(factory, origin, downtime_windows(session))
-    setups = data.planner_setups(factory, {op.setup_family for op in known_ops + new_ops})
-    known = Problem(machines, _planner_orders(known_lines, origin), known_ops, setups)
-    new = Problem(machines, _planner_orders(new_lines, origin), new_ops, setups)
-    frozen_until = data.minutes_between(origin, now + FROZEN_HORIZON)
-    schedule = data.planner_schedule(origin, live.stored)
-    return PlanInput(origin, frozen_until, known, schedule, new_lines, new), live.run
-
-
-def _plan(session: Session, products_dir: Path, run: PlanRun) -> None:
-    plan, previous = _plan_input(session, products_dir, utc_now())
-    if run.kind == "insert" and not plan.new_lines:
-        # An earlier run already took these orders in; a new identical version helps nobody.
-        run.status, run.finished_at = PlanRunStatus.SUCCEEDED, utc_now()
-        run.message = "no new orders to insert"
-        return
-    merged = Problem(
-        plan.known.machines,
-        plan.known.orders + plan.new.orders,
-        plan.known.operations + plan.new.operations,
-        plan.known.setups,
-    )
-    if run.kind == "replan":
-        schedule = _replanned(plan, merged)
-    elif run.kind == "breakdown":
-        merged, schedule = _after_breakdown(plan, merged, run.parameters or {})
-    else:
-        schedule = _with_new_lines(plan)
-    fixed = [a for a in plan.schedule.assignments if a.fixed]
-    violations = check(merged, schedule, fixed)
-    if violations:
-        raise PlanningError("; ".join(v.message for v in violations[:5]))
-    _store(session, run, previous, plan, merged, schedule)
-    for line in plan.new_lines:
-        line.order.status = transition(line.order.status, WorkOrderState.PLANNED)
-
-
-def _replanned(plan: PlanInput, merged: Problem) -> Schedule:
+def _replanned(plan: plant.PlanInput, merged: Problem, time_limit_s: float) -> Schedule:
     """Every movable operation after the frozen horizon may move; new lines come in too."""
     return planner_api.reoptimise(
-        merged,
-        _with_new_lines(plan),
-        plan.frozen_until,
-        Objective.WEIGHTED_TARDINESS,
-        REPLAN_TIME_LIMIT_S,
+        merged, _with_new_lines(plan), plan.frozen_until, Objective.WEIGHTED_TARDINESS, time_limit_s
     )
 
 
 def _after_breakdown(
-    plan: PlanInput, merged: Problem, parameters: dict[str, str]
-) -> tuple[Problem, Schedule]:
-    """A machine is down for a window: work on it moves (interrupted work restarts after it);
-    the problem checked afterwards carries the downtime, so nothing may sit in the window."""
+    plan: plant.PlanInput, merged: Problem, parameters: dict[str, str], time_limit_s: float
+) -> Outcome:
+    """A machine is down for a window: unfinished work it hits moves (interrupted work
+    restarts after it); work before the frozen horizon elsewhere stays. The problem checked
+    afterwards carries the downtime, so nothing may sit in the window."""
     machine = parameters["machine"]
     down = Window(
         data.minutes_between(plan.origin, datetime.fromisoformat(parameters["from"])),
         data.minutes_between(plan.origin, datetime.fromisoformat(parameters["until"])),
     )
     start = _with_new_lines(plan)
-    now = data.minutes_between(plan.origin, utc_now())
     schedule = planner_api.reschedule_after(
-        merged, start, now, breakdown=(machine, down), time_limit=REPLAN_TIME_LIMIT_S
+        merged, start, plan.frozen_until, breakdown=(machine, down), time_limit=time_limit_s
     )
     machines = tuple(
         replace(m, downtime=m.downtime + (down,)) if m.id == machine else m for m in merged.machines
     )
-    return replace(merged, machines=machines), schedule
+    hit = {a.operation_id for a in start.assignments if _hit_by(a, machine, down)}
+    fixed = tuple(a for a in plan.schedule.assignments if a.fixed and a.operation_id not in hit)
+    return Outcome(replace(merged, machines=machines), schedule, fixed)
 
 
-def _with_new_lines(plan: PlanInput) -> Schedule:
+def _hit_by(assignment: Assignment, machine: str, down: Window) -> bool:
+    return (
+        assignment.machine_id == machine
+        and assignment.status is not Status.DONE
+        and assignment.start < down.end
+        and assignment.end > down.start
+    )
+
+
+def _with_new_lines(plan: plant.PlanInput) -> Schedule:
     """The schedule in force with the new lines inserted (as is when there are none)."""
     if not plan.new.operations:
         return plan.schedule
@@ -274,53 +187,56 @@ def _with_new_lines(plan: PlanInput) -> Schedule:
     ).schedule
 
 
-def _store(
-    session: Session,
-    run: PlanRun,
-    previous: PlanRun | None,
-    plan: PlanInput,
-    merged: Problem,
-    schedule: Schedule,
-) -> None:
-    fixed_ids = {a.operation_id for a in plan.schedule.assignments if a.fixed}
-    for a in schedule.assignments:
-        session.add(
-            PlannedOperation(
-                plan_run_id=run.id,
-                order_line_id=data.line_of(a.operation_id),
-                operation_key=a.operation_id,
-                operation_id=data.operation_of(a.operation_id),
-                machine=a.machine_id,
-                start=data.moment_at(plan.origin, a.start),
-                end=data.moment_at(plan.origin, a.end),
-                fixed=a.operation_id in fixed_ids,
-            )
-        )
-    moves = planner_api.diff(plan.schedule, schedule)
-    run.based_on_id = previous.id if previous else None
+def _store(session: Session, run: PlanRun, plan: plant.PlanInput, outcome: Outcome) -> None:
+    """Under the schedule lock: the version, the swap of the current run, the orders."""
+    if run.status is not PlanRunStatus.RUNNING:
+        raise PlanningError(f"plan run {run.id} was given up while it computed (lease expired)")
+    previous = current_run(session)
+    if (previous.id if previous else None) != plan.parent_id:
+        raise PlanningError("the schedule changed while this run computed; it will run again")
+    _add_rows(session, run, plan, outcome.schedule)
+    moves = planner_api.diff(plan.schedule, outcome.schedule)
+    run.based_on_id = plan.parent_id
     run.origin = plan.origin
     run.frozen_until = data.moment_at(plan.origin, plan.frozen_until)
-    run.kpis = data.kpi_dict(kpis(merged, schedule))
+    run.kpis = data.kpi_dict(kpis(outcome.problem, outcome.schedule))
     run.moves = {"moved": data.moves_dict(plan.origin, moves)}
-    run.status, run.finished_at, run.is_current = PlanRunStatus.SUCCEEDED, utc_now(), True
     if previous is not None:
         previous.is_current = False
+        session.flush()  # the one-current index holds at every statement, not only at commit
+    run.status, run.finished_at, run.is_current = PlanRunStatus.SUCCEEDED, utc_now(), True
+    run.lease_until = None
+    _plan_new_lines(session, plan.new_line_ids)
 
 
-STALE_AFTER = timedelta(seconds=30)
+def _add_rows(session: Session, run: PlanRun, plan: plant.PlanInput, schedule: Schedule) -> None:
+    session.add_all(
+        PlannedOperation(
+            plan_run_id=run.id,
+            order_line_id=data.line_of(a.operation_id),
+            operation_key=a.operation_id,
+            operation_id=data.operation_of(a.operation_id),
+            machine=a.machine_id,
+            start=data.moment_at(plan.origin, a.start),
+            end=data.moment_at(plan.origin, a.end),
+            fixed=a.fixed,
+        )
+        for a in schedule.assignments
+    )
 
 
-def queued_runs(sessions: sessionmaker[Session]) -> list[int]:
-    with unit_of_work(sessions) as session:
-        query = select(PlanRun.id).where(PlanRun.status == PlanRunStatus.QUEUED)
-        return list(session.scalars(query))
+def _plan_new_lines(session: Session, line_ids: tuple[int, ...]) -> None:
+    """The lines this run took in become PLANNED (unless cancelled meanwhile); orders placed
+    while it computed get the next insertion."""
+    for line_id in line_ids:
+        order = session.get_one(OrderLine, line_id).order
+        if order.status is WorkOrderState.ENGINEERED:
+            order.status = transition(order.status, WorkOrderState.PLANNED)
+    session.flush()
+    if plant.engineered_lines(session):
+        request_insert(session)
 
 
 def stale_queued_runs(sessions: sessionmaker[Session]) -> list[int]:
-    """Queued runs nobody picked up: their task message was lost, so they are sent again."""
-    cutoff = utc_now() - STALE_AFTER
-    with unit_of_work(sessions) as session:
-        query = select(PlanRun.id).where(
-            PlanRun.status == PlanRunStatus.QUEUED, PlanRun.created_at < cutoff
-        )
-        return list(session.scalars(query))
+    """Runs the sweeper sends again: lost with a worker or a broker message."""
+    return plan_runs.due_for_sweep(sessions)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from planner.model import Assignment as PlannerAssignment
-from planner.model import Machine, Operation, Order, Schedule, Window
+from planner.model import Machine, Operation, Order, Schedule, Status, Window
 from routing.factory import Factory
 
 HORIZON_DAYS = 60
@@ -106,12 +106,14 @@ class StoredAssignment:
     machine: str
     start: datetime
     end: datetime
-    fixed: bool
+    status: Status  # DONE and RUNNING from the shop floor, FROZEN, or MOVABLE
+
+    @property
+    def fixed(self) -> bool:
+        return self.status is not Status.MOVABLE
 
 
 def planner_schedule(origin: datetime, stored: Iterable[StoredAssignment]) -> Schedule:
-    from planner.model import Status
-
     return Schedule(
         tuple(
             PlannerAssignment(
@@ -119,7 +121,7 @@ def planner_schedule(origin: datetime, stored: Iterable[StoredAssignment]) -> Sc
                 a.machine,
                 minutes_between(origin, a.start),
                 minutes_between(origin, a.end),
-                Status.FROZEN if a.fixed else Status.MOVABLE,
+                a.status,
             )
             for a in stored
         )

@@ -9,28 +9,29 @@ Results are cached per schedule version and configuration, so repeated clicks ar
 from __future__ import annotations
 
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from c2m import planning, products
+from c2m import planning, planning_input, products
 from c2m import planning_data as data
-from c2m.models import Order, OrderLine, ProductModelRecord, utc_now
+from c2m.clock import business_now
+from c2m.models import MachineDowntime, Order, ProductModelRecord
 from planner import api as planner_api
-from planner.model import Operation, PlanningError, Problem
-from planner.model import Order as PlannerOrder
+from planner.model import PlanningError
 from routing.engineer import EngineeredOrder, engineer
 from routing.export import planner_operations
-from routing.factory import Factory
 
 PLANNER_LIMIT_OPERATIONS = 400  # above this, insertion per click would be too slow
 HYPOTHETICAL_LINE = 0  # line ids start at 1, so 0 never collides with a real line
 _CACHE: OrderedDict[str, DeliveryPromise] = OrderedDict()
+_CACHE_LOCK = threading.Lock()  # web requests share the cache from several threads
 _CACHE_SIZE = 256
 
 
@@ -46,28 +47,35 @@ def promise_for(
 ) -> DeliveryPromise:
     """`choices` must be a complete valid configuration of the newest version of `model`."""
     record = products.record_for(session, model)
-    now = utc_now()
-    run = planning.current_run(session)
+    now = business_now()
     key = json.dumps(
-        [
-            record.id,
-            run.id if run else None,
-            sorted(choices.items(), key=str),
-            now.strftime("%Y%m%d%H"),
-        ],
+        [record.id, _plant_version(session), sorted(choices.items(), key=str),
+         now.strftime("%Y%m%d%H")],
         default=str,
     )
-    if key in _CACHE:
-        _CACHE.move_to_end(key)
-        return _CACHE[key]
+    with _CACHE_LOCK:
+        cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
     engineered = engineer(products.engineering_for(record), choices)
     lead_days = engineered.routing.lead_time_days
     fallback = DeliveryPromise(now + _working_days(lead_days), lead_days, "lead_time")
     result = _from_planner(session, record, engineered, now, lead_days) or fallback
-    _CACHE[key] = result
-    if len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    with _CACHE_LOCK:
+        _CACHE[key] = result
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
     return result
+
+
+def _plant_version(session: Session) -> tuple[object, ...]:
+    """What a promise depends on besides the product: the schedule in force and the planned
+    downtime (recorded before the re-plan it queues has run)."""
+    run = planning.current_run(session)
+    downtime = session.execute(
+        select(func.count(MachineDowntime.id), func.max(MachineDowntime.id))
+    ).one()
+    return (run.id if run else None, *downtime)
 
 
 def _working_days(days: Decimal) -> timedelta:
@@ -82,54 +90,25 @@ def _from_planner(
     now: datetime,
     lead_days: Decimal,
 ) -> DeliveryPromise | None:
-    live = planning.live_schedule(session, now)
+    """Insert the product as a hypothetical order into the schedule in force, with the same
+    input a plan run reads (actuals, downtime, frozen horizon); nothing is stored."""
+    live = planning_input.live_schedule(session, now)
     if len(live.stored) > PLANNER_LIMIT_OPERATIONS:
         return None
     try:
         factory = planning.factory_of(products.product_dir(record).parent)
     except OSError:
         return None
-    starts = [a.start for a in live.stored]
-    origin = min([now, *starts]).replace(second=0, microsecond=0)
-    problem, new_order, new_ops = _problem(session, live, factory, origin, now, engineered)
-    frozen = data.minutes_between(origin, now + planning.FROZEN_HORIZON)
+    new_ops = data.planner_operations(HYPOTHETICAL_LINE, planner_operations(engineered.routing))
+    plan = planning_input.build(session, factory, now, extra_operations=new_ops)
+    new_order = data.planner_order(HYPOTHETICAL_LINE, plan.origin, now, None)
     try:
         promised = planner_api.promise(
-            problem, data.planner_schedule(origin, live.stored), new_order, new_ops, frozen
+            plan.known, plan.schedule, new_order, new_ops, plan.frozen_until
         )
     except (PlanningError, ValueError, KeyError):
         return None
-    return DeliveryPromise(data.moment_at(origin, promised.completion), lead_days, "planner")
-
-
-def _problem(
-    session: Session,
-    live: planning.LiveSchedule,
-    factory: Factory,
-    origin: datetime,
-    now: datetime,
-    engineered: EngineeredOrder,
-) -> tuple[Problem, PlannerOrder, tuple[Operation, ...]]:
-    ids = sorted({data.line_of(a.operation_key) for a in live.stored})
-    lines = list(session.scalars(select(OrderLine).where(OrderLine.id.in_(ids))))
-    known_ops = tuple(
-        op
-        for line in lines
-        for op in data.planner_operations(line.id, line.routing["planner_operations"])
-    )
-    new_ops = data.planner_operations(HYPOTHETICAL_LINE, planner_operations(engineered.routing))
-    families = {op.setup_family for op in known_ops + new_ops}
-    orders = tuple(
-        data.planner_order(line.id, origin, line.order.created_at, line.order.promised_at)
-        for line in lines
-    )
-    problem = Problem(
-        data.planner_machines(factory, origin),
-        orders,
-        known_ops,
-        data.planner_setups(factory, families),
-    )
-    return problem, data.planner_order(HYPOTHETICAL_LINE, origin, now, None), new_ops
+    return DeliveryPromise(data.moment_at(plan.origin, promised.completion), lead_days, "planner")
 
 
 def promise_order(

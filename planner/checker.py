@@ -12,7 +12,10 @@ def check(problem: Problem, schedule: Schedule,
           fixed: tuple[Assignment, ...] | list[Assignment] = ()) -> list[Violation]:
     """Every broken rule, each with a message naming the operation and machine.
 
-    `fixed` is the work that must stay exactly as it was (done, running, frozen)."""
+    `fixed` is the work that must stay exactly as it was (done, running, frozen). It is taken
+    as given: the shop floor reports what really happened (an operation that ran long, on
+    another machine, past a shift's end), so the checker judges only what the planner decided:
+    every rule is checked for each pair or operation in which something movable takes part."""
     ops = {op.id: op for op in problem.operations}
     by_op: dict[str, Assignment] = {}
     out: list[Violation] = []
@@ -21,10 +24,12 @@ def check(problem: Problem, schedule: Schedule,
             out.append(Violation("duplicate", f"{a.operation_id} is scheduled twice",
                                  a.operation_id))
         by_op[a.operation_id] = a
+    given = frozenset(f.operation_id for f in fixed)
+    decided = {op_id: a for op_id, a in by_op.items() if op_id not in given}
     out += _coverage(ops, by_op)
-    out += _durations(problem, ops, by_op)
-    out += _precedence(problem, ops, by_op)
-    out += _machines(problem, ops, by_op)
+    out += _durations(problem, ops, decided)
+    out += _precedence(problem, ops, by_op, given)
+    out += _machines(problem, ops, by_op, given)
     out += _fixed(fixed, by_op)
     return out
 
@@ -53,13 +58,16 @@ def _durations(problem: Problem, ops: dict, by_op: dict[str, Assignment]) -> lis
     return out
 
 
-def _precedence(problem: Problem, ops: dict, by_op: dict[str, Assignment]) -> list[Violation]:
+def _precedence(problem: Problem, ops: dict, by_op: dict[str, Assignment],
+                given: frozenset[str] = frozenset()) -> list[Violation]:
     releases = {o.id: o.release for o in problem.orders}
     out = []
     for a in by_op.values():
         op = ops.get(a.operation_id)
         if op is None:
             continue
+        if a.operation_id in given:
+            continue  # a given operation waits for nothing: its predecessors were given too
         if a.start < releases.get(op.order_id, 0):
             out.append(Violation("release", f"{op.id} starts at {a.start} before its order "
                                  f"{op.order_id} is released", op.id, a.machine_id))
@@ -71,7 +79,8 @@ def _precedence(problem: Problem, ops: dict, by_op: dict[str, Assignment]) -> li
     return out
 
 
-def _machines(problem: Problem, ops: dict, by_op: dict[str, Assignment]) -> list[Violation]:
+def _machines(problem: Problem, ops: dict, by_op: dict[str, Assignment],
+              given: frozenset[str] = frozenset()) -> list[Violation]:
     setups = problem.setup_map()
     per_machine: dict[str, list[Assignment]] = defaultdict(list)
     for a in by_op.values():
@@ -81,12 +90,43 @@ def _machines(problem: Problem, ops: dict, by_op: dict[str, Assignment]) -> list
         windows = availability(machine)
         line = sorted(per_machine.get(machine.id, []), key=lambda a: (a.start, a.end))
         for a in line:
+            if a.operation_id in given:
+                continue
             if not any(w.start <= a.start and a.end <= w.end for w in windows):
                 out.append(Violation("calendar", f"{a.operation_id} on {machine.id} at "
                                      f"[{a.start}, {a.end}) is outside the machine's shifts "
                                      "or in planned downtime", a.operation_id, machine.id))
-        for prev, nxt in zip(line, line[1:], strict=False):
-            out += _pair(prev, nxt, ops, setups, machine.id)
+        out += _neighbours(line, ops, setups, machine.id, given)
+    return out
+
+
+def _neighbours(line: list[Assignment], ops: dict, setups: dict, machine_id: str,
+                given: frozenset[str]) -> list[Violation]:
+    """Overlaps and changeovers on one machine (`line` sorted by start) wherever a decided
+    operation takes part; given ones may overlap each other (the shop floor did so)."""
+    return _overlaps(line, machine_id, given) + [
+        v for prev, nxt in zip(line, line[1:], strict=False)
+        if not (prev.operation_id in given and nxt.operation_id in given)
+        and nxt.start >= prev.end
+        for v in _pair(prev, nxt, ops, setups, machine_id)]
+
+
+def _overlaps(line: list[Assignment], machine_id: str,
+              given: frozenset[str]) -> list[Violation]:
+    """Two operations overlap when the later one starts before the earlier one ends; the
+    furthest end reached so far, by given and by decided work, finds every such pair."""
+    reach: dict[bool, tuple[str, int] | None] = {True: None, False: None}
+    out = []
+    for a in line:
+        is_given = a.operation_id in given
+        rivals = [r for r in (reach[False], None if is_given else reach[True]) if r is not None]
+        hit = max(rivals, key=lambda r: r[1], default=None)
+        if hit is not None and a.start < hit[1]:
+            out.append(Violation("overlap", f"{hit[0]} and {a.operation_id} overlap on "
+                                 f"{machine_id}", a.operation_id, machine_id))
+        mine = reach[is_given]
+        if mine is None or a.end > mine[1]:
+            reach[is_given] = (a.operation_id, a.end)
     return out
 
 

@@ -51,9 +51,12 @@ def _target(c: Compiled, sol: Solution, objective: Objective, rng: random.Random
         late = [(max(end[i] for i in ops) - c.orders[k].due, k)
                 for k, ops in enumerate(c.order_ops) if ops]
         tardy = [k for lateness, k in late if lateness > 0]
-        if tardy:
-            k = rng.choice(tardy)
-            ops = [i for i in c.order_ops[k] if i not in c.fixed] or c.order_ops[k]
+        # An order whose work is all fixed (released, running, done) cannot be helped by any
+        # move: aim at tardy orders that still have movable work.
+        helpable = [k for k in tardy if any(i not in c.fixed for i in c.order_ops[k])]
+        if helpable:
+            k = rng.choice(helpable)
+            ops = [i for i in c.order_ops[k] if i not in c.fixed]
             return max(ops, key=lambda i: end[i])
     top = max(end[i] for i in movable)
     return rng.choice([i for i in movable if end[i] == top])

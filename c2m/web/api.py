@@ -9,11 +9,11 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from c2m import auth, orders, planning, products, release
+from c2m import auth, dispatch, orders, planning, products, release
 from c2m.auth import role_required
-from c2m.db import session_factory, unit_of_work
+from c2m.db import exclusive, session_factory, unit_of_work
 from c2m.errors import InvalidInput, NotFound
-from c2m.models import Order, OrderLine, PlannedOperation, PlanRun
+from c2m.models import LockName, Order, OrderLine, PlannedOperation, PlanRun
 from configurator.api import configure_request
 from mes_bridge.model import PayloadFormat
 
@@ -52,28 +52,29 @@ def configuration() -> ResponseReturnValue:
 def place_order() -> ResponseReturnValue:
     body = json_body()
     customer = body.get("customer") or {}
+    if not isinstance(customer, dict):
+        raise InvalidInput("customer must be an object: name, email, phone, address", "customer")
     key = request.headers.get("Idempotency-Key") or str(body.get("idempotency_key") or "")
-    with unit_of_work(session_factory()) as session:
-        placed = orders.place_order(
-            session,
-            model=str(body.get("model") or ""),
-            choices=body.get("choices") or {},
-            customer=orders.Customer(
-                name=str(customer.get("name", "")),
-                email=str(customer.get("email", "")),
-                phone=str(customer.get("phone", "")),
-                address=str(customer.get("address", "")),
-                language=str(customer.get("language", "en")),
-            ),
-            idempotency_key=key,
-        )
-        run_id = planning.request_plan(session, "insert").id if placed.created else None
-    if run_id is not None:
-        enqueue_plan(run_id)
+    placed = orders.place(
+        session_factory(),
+        model=str(body.get("model") or ""),
+        choices=body.get("choices") or {},
+        customer=orders.Customer(
+            name=str(customer.get("name", "")),
+            email=str(customer.get("email", "")),
+            phone=str(customer.get("phone", "")),
+            address=str(customer.get("address", "")),
+            language=str(customer.get("language", "en")),
+        ),
+        idempotency_key=key,
+    )
+    if placed.plan_run_id is not None:
+        enqueue_plan(placed.plan_run_id)
     body_out = {
         "order": placed.number,
         "id": placed.order_id,
         "created": placed.created,
+        "plan_run": placed.plan_run_id,
         "tracking_url": url_for("api.order_status", token=placed.tracking_token, _external=True),
     }
     return jsonify(body_out), 201 if placed.created else 200
@@ -211,8 +212,11 @@ def release_and_send(run_id: int) -> list[int]:
     """Work orders and outbox rows in one transaction; after the commit, hand them to workers."""
     settings = current_app.extensions["c2m.settings"]
     with unit_of_work(session_factory()) as session:
+        # Two planners releasing at once must not both turn one line into a work order.
+        exclusive(session, LockName.SCHEDULE)
         work_orders = release.release(session, run_id, PayloadFormat(settings.mes_format))
         message_ids = release.pending_messages(session, work_orders)
+        dispatch.mark_enqueued(session, message_ids)  # sent right after commit: not by the sweep
     for message_id in message_ids:
         enqueue_delivery(message_id)
     return work_orders

@@ -11,7 +11,8 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from c2m import auth, dispatch, documents, gantt, planning
+from c2m import auth, dispatch, documents, gantt, planning, shop_floor
+from c2m.clock import business_now
 from c2m.db import session_factory, unit_of_work
 from c2m.errors import InvalidInput, NotFound
 from c2m.models import (
@@ -54,7 +55,7 @@ def log_out() -> ResponseReturnValue:
 def _day(raw: str | None) -> datetime:
     """The window start: midnight UTC of the asked day (default: the start of today)."""
     if not raw:
-        return datetime.combine(utc_now().date(), time(), UTC)
+        return datetime.combine(business_now().date(), time(), UTC)
     try:
         return datetime.combine(datetime.strptime(raw, "%Y-%m-%d").date(), time(), UTC)
     except ValueError:
@@ -64,7 +65,7 @@ def _day(raw: str | None) -> datetime:
 def gantt_svg(session: Session, run: PlanRun | None, win: gantt.Window, interactive: str) -> str:
     bars, machines = schedule_bars(session, run, win)
     frozen = run.frozen_until if run else None
-    return gantt.svg(bars, machines, win, frozen, utc_now(), interactive=interactive)
+    return gantt.svg(bars, machines, win, frozen, business_now(), interactive=interactive)
 
 
 def schedule_bars(
@@ -91,19 +92,16 @@ def schedule_bars(
         .join(Order, Order.id == OrderLine.order_id)
         .where(in_window)
     ).all()
-    bars = [
-        gantt.Bar(
-            op.id,
-            op.machine,
-            op.start,
-            op.end,
-            number,
-            op.operation_id,
-            op.fixed,
-            op.setup_minutes or setups.get((op.order_line_id, op.operation_id, op.machine), 0),
+    actuals = shop_floor.actuals_of(session, {op.order_line_id for op, _ in rows})
+    bars = []
+    for op, number in rows:
+        done = actuals.get((op.order_line_id, op.operation_id))
+        machine, start, end = (op.machine, op.start, op.end) if done is None else (
+            done.machine, done.started_at, done.ended_at or max(op.end, business_now()))
+        setup = op.setup_minutes or setups.get((op.order_line_id, op.operation_id, op.machine), 0)
+        bars.append(
+            gantt.Bar(op.id, machine, start, end, number, op.operation_id, op.fixed, setup)
         )
-        for op, number in rows
-    ]
     machines.update(bar.machine for bar in bars)
     return bars, sorted(machines)
 

@@ -9,11 +9,10 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from c2m import catalogue, orders, planning, preview, products
+from c2m import catalogue, orders, preview, products
 from c2m.db import session_factory, unit_of_work
 from c2m.errors import InvalidInput
-from c2m.models import Order
-from c2m.promise import promise_for, promise_order
+from c2m.promise import promise_for
 from c2m.web import configure_view, panel
 from c2m.web.api import enqueue_plan
 from c2m.web.i18n import language
@@ -133,17 +132,11 @@ def place_order(model: str) -> ResponseReturnValue:
     fields = {name: request.form.get(name, "") for name in ("name", "email", "phone", "address")}
     customer = orders.Customer(**fields, language=language())
     try:
-        with unit_of_work(session_factory()) as session:
-            placed = orders.place_order(
-                session, model=model, choices=choices, customer=customer, idempotency_key=key
-            )
-            run_id = None
-            if placed.created:
-                order = session.get_one(Order, placed.order_id)
-                promise_order(session, order, model, choices)
-                run_id = planning.request_plan(session, "insert").id
+        placed = orders.place(
+            session_factory(), model=model, choices=choices, customer=customer, idempotency_key=key
+        )
     except orders.CustomerInvalid as error:
         return _checkout(model, choices, key, fields, error.problems, 422)
-    if run_id is not None:
-        enqueue_plan(run_id)
+    if placed.plan_run_id is not None:
+        enqueue_plan(placed.plan_run_id)
     return redirect(url_for("tracking.track_page", token=placed.tracking_token, placed=1), code=303)
