@@ -4,26 +4,33 @@ sequence order, at least once (the idempotency key makes repeats harmless).
 A delivery claims its row in one transaction, sends with no transaction open, and records the
 verdict in another. A worker killed mid-push leaves the row IN_FLIGHT; the sweeper re-sends it
 once its claim has expired.
+
+The sweeper hands a row to the broker only when no task for it is plausibly waiting: each row
+remembers when a task was last enqueued (`enqueued_at`), a worker taking the row clears it, and
+a row already enqueued is sent again only once that is older than the redelivery window (the
+claim timeout: a task neither taken nor finished by then is presumed lost). A backlog thus
+holds one task per row, not one per row and sweep.
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from c2m.db import unit_of_work
 from c2m.errors import Conflict
+from c2m.logging_setup import get_logger
 from c2m.models import OrderLine, OutboxMessage, OutboxStatus, WorkOrder, utc_now
 from mes_bridge import delivery
 from mes_bridge.errors import InvalidTransition
 from mes_bridge.lifecycle import WorkOrderState, transition
 from mes_bridge.model import PayloadFormat
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 POLICY = delivery.RetryPolicy(max_attempts=8, base_delay=1.0, max_delay=300.0)
 
 
@@ -65,6 +72,7 @@ def claim(
                 status=OutboxStatus.IN_FLIGHT,
                 attempts=row.attempts + 1,
                 next_attempt_at=now + claim_timeout,
+                enqueued_at=None,  # its task is being consumed: the next one may be sent
             )
             .execution_options(synchronize_session=False)
         )
@@ -113,8 +121,8 @@ def record(sessions: sessionmaker[Session], message_id: str, decision: delivery.
         log.info(
             "outbox delivery",
             extra={
-                "message": message_id,
-                "verdict": decision.verdict,
+                "message_id": message_id,
+                "verdict": decision.verdict.value,
                 "reason": decision.reason,
                 "attempt": row.attempts,
             },
@@ -171,6 +179,62 @@ def due_messages(sessions: sessionmaker[Session], limit: int = 500) -> list[str]
         return list(session.scalars(query))
 
 
+def enqueue_due(
+    sessions: sessionmaker[Session],
+    send: Callable[[str], object],
+    window: timedelta,
+    limit: int = 500,
+) -> list[str]:
+    """The sweeper's part: hand each due row without a waiting task to `send` (the broker),
+    marking it enqueued first in one conditional UPDATE, so two sweepers cannot both send it."""
+    now = utc_now()
+    with unit_of_work(sessions) as session:
+        waiting = session.scalars(
+            select(OutboxMessage.id).where(_needs_task(now, window)).limit(limit)
+        ).all()
+        if not waiting:
+            return []
+        # The UPDATE checks again: what another sweeper marked meanwhile is not returned.
+        marked = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(waiting), _needs_task(now, window))
+            .values(enqueued_at=now)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+        message_ids = sorted(marked.scalars())
+    for message_id in message_ids:
+        send(message_id)
+    return message_ids
+
+
+def _needs_task(now: datetime, window: timedelta) -> ColumnElement[bool]:
+    """Due, first in line for its work order, and no task for it sent within `window`."""
+    earlier = aliased(OutboxMessage)
+    blocked = exists().where(
+        earlier.work_order_id == OutboxMessage.work_order_id,
+        earlier.sequence < OutboxMessage.sequence,
+        earlier.status.in_([OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT]),
+    )
+    return and_(
+        OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT]),
+        OutboxMessage.next_attempt_at <= now,
+        or_(OutboxMessage.enqueued_at.is_(None), OutboxMessage.enqueued_at <= now - window),
+        ~blocked,
+    )
+
+
+def mark_enqueued(session: Session, message_ids: Sequence[str]) -> None:
+    """In the transaction that wrote the rows: their tasks are sent right after the commit, so
+    the sweeper need not send them again unless those tasks are lost."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids))
+        .values(enqueued_at=utc_now())
+        .execution_options(synchronize_session=False)
+    )
+
+
 def replay(session: Session, message_id: str) -> None:
     """An operator sends a dead-lettered message again (same id: the MES de-duplicates)."""
     row = session.get(OutboxMessage, message_id)
@@ -179,3 +243,4 @@ def replay(session: Session, message_id: str) -> None:
     if not row.body:
         raise Conflict(f"message {message_id} has no valid payload to send: {row.last_error}")
     row.status, row.attempts, row.next_attempt_at = OutboxStatus.PENDING, 0, utc_now()
+    row.enqueued_at = None  # the sweeper sends it at its next pass

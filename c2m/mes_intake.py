@@ -7,7 +7,6 @@ state changes follow the per-work-order sequence and never go backwards (mes_bri
 from __future__ import annotations
 
 import hashlib
-import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -15,15 +14,17 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from c2m import planning
-from c2m.errors import NotFound
-from c2m.models import MesEvent, OrderLine, PlannedOperation, Unit, WorkOrder, utc_now
+from c2m import planning, shop_floor
+from c2m.db import exclusive
+from c2m.errors import InvalidInput, NotFound
+from c2m.logging_setup import get_logger
+from c2m.models import LockName, MesEvent, OrderLine, Unit, WorkOrder, utc_now
 from mes_bridge.errors import InvalidTransition
-from mes_bridge.intake import Outcome, Progress, fold
+from mes_bridge.intake import Outcome, Progress, fold, quantity_problem
 from mes_bridge.lifecycle import EventKind, WorkOrderState, transition
 from mes_bridge.model import Event, OperationActual
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 REPLAN_ON = {EventKind.ABORTED, EventKind.INTERRUPTED}
 LATE_AFTER = timedelta(minutes=30)  # drift that moves the plan; less is absorbed by slack
 
@@ -35,6 +36,14 @@ class IntakeReport:
 
 
 def take_in(session: Session, events: list[Event]) -> list[IntakeReport]:
+    """Apply `events` in this unit of work; all or nothing (a bad quantity refuses the batch).
+
+    Intake is a read-modify-write of the work order's sequence, state and totals, so it holds
+    the intake lock from its first statement to the commit: two events for one work order (or
+    one event posted twice) are taken in one after the other, each seeing what the other wrote.
+    `with_for_update` alone does nothing on SQLite, and there the reads would precede the
+    transaction."""
+    exclusive(session, LockName.MES_INTAKE)
     return [_take_one(session, event) for event in events]
 
 
@@ -46,18 +55,9 @@ def _take_one(session: Session, event: Event) -> IntakeReport:
     )
     if work_order is None:
         raise NotFound(f"no work order {event.work_order_id!r} (event {event.event_id})")
+    _check_quantities(event, session.get_one(OrderLine, work_order.order_line_id).quantity)
     result = fold(_progress(work_order), event)
-    session.add(
-        MesEvent(
-            id=event.event_id,
-            work_order_id=work_order.id,
-            sequence=event.sequence,
-            kind=event.kind.value,
-            occurred_at=event.occurred_at,
-            body=_event_body(event),
-            applied=result.outcome is Outcome.APPLIED,
-        )
-    )
+    session.add(_stored(event, work_order, applied=result.outcome is Outcome.APPLIED))
     if result.outcome is Outcome.CONFLICT:
         log.warning(
             "MES event conflicts with the lifecycle",
@@ -66,6 +66,27 @@ def _take_one(session: Session, event: Event) -> IntakeReport:
     if result.outcome is not Outcome.CONFLICT:
         _apply(session, work_order, result.progress, event)
     return IntakeReport(event.event_id, result.outcome.value)
+
+
+def _check_quantities(event: Event, ordered: int) -> None:
+    """Refuse (422, naming the field) a good count the work order cannot have: it would become
+    that many units. Nothing of the batch is stored, so the MES can send it again corrected."""
+    problem = quantity_problem(event, ordered)
+    if problem is not None:
+        field, reason = problem
+        raise InvalidInput(f"event {event.event_id}: {field}: {reason}", field)
+
+
+def _stored(event: Event, work_order: WorkOrder, applied: bool) -> MesEvent:
+    return MesEvent(
+        id=event.event_id,
+        work_order_id=work_order.id,
+        sequence=event.sequence,
+        kind=event.kind.value,
+        occurred_at=event.occurred_at,
+        body=_event_body(event),
+        applied=applied,
+    )
 
 
 def _progress(work_order: WorkOrder) -> Progress:
@@ -89,7 +110,7 @@ def _apply(session: Session, work_order: WorkOrder, progress: Progress, event: E
         _mirror_order(line, progress.state)
     late = _record_actuals(session, line, event.operations)
     if changed and progress.state is WorkOrderState.COMPLETED:
-        _create_units(session, work_order)
+        _create_units(session, work_order, line.quantity)
     if late or (changed and event.kind in REPLAN_ON):
         planning.request_replan_once(session)
 
@@ -105,37 +126,8 @@ def _mirror_order(line: OrderLine, state: WorkOrderState) -> None:
 def _record_actuals(
     session: Session, line: OrderLine, actuals: tuple[OperationActual, ...]
 ) -> bool:
-    """Running work becomes fixed in the plan at its actual times; finished work too.
-    Returns whether any operation runs late enough that the plan behind it should follow."""
-    run = planning.current_run(session)
-    if run is None:
-        return False
-    late = False
-    for actual in actuals:
-        row = session.scalar(
-            select(PlannedOperation).filter_by(
-                plan_run_id=run.id, order_line_id=line.id, operation_id=actual.operation_id
-            )
-        )
-        if row is None:
-            continue
-        late |= _is_late(row, actual)
-        row.fixed = True
-        if actual.machine_id:
-            row.machine = actual.machine_id
-        if actual.actual_start:
-            duration = row.end - row.start
-            row.start = actual.actual_start
-            row.end = actual.actual_end or max(row.end, actual.actual_start + duration)
-        elif actual.actual_end:
-            row.end = actual.actual_end
-    return late
-
-
-def _is_late(row: PlannedOperation, actual: OperationActual) -> bool:
-    started_late = actual.actual_start is not None and actual.actual_start > row.start + LATE_AFTER
-    ended_late = actual.actual_end is not None and actual.actual_end > row.end + LATE_AFTER
-    return started_late or ended_late
+    """Actuals are facts of their own (c2m.shop_floor); True when the plan should follow."""
+    return shop_floor.record(session, line, actuals)
 
 
 def unit_code(work_order_id: int, serial: int) -> str:
@@ -144,9 +136,11 @@ def unit_code(work_order_id: int, serial: int) -> str:
     return f"U{work_order_id:05d}{serial:02d}{digest[:6].upper()}"
 
 
-def _create_units(session: Session, work_order: WorkOrder) -> None:
+def _create_units(session: Session, work_order: WorkOrder, ordered: int) -> None:
+    """One unit per good piece; a completion that reports no good count completes the order as
+    ordered. Never more than ordered: intake refuses a larger count."""
     existing = len(session.scalars(select(Unit.id).filter_by(work_order_id=work_order.id)).all())
-    for serial in range(existing + 1, max(work_order.quantity_good, 1) + 1):
+    for serial in range(existing + 1, min(work_order.quantity_good or ordered, ordered) + 1):
         session.add(
             Unit(code=unit_code(work_order.id, serial), work_order_id=work_order.id, serial=serial)
         )

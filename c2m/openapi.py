@@ -112,6 +112,14 @@ PATHS: dict[str, Any] = {
             "responses": {"202": _response("queued", OBJECT), **_errors(401, 403, 422)},
         }
     },
+    "/api/v1/plant-status": {
+        "get": {
+            "summary": "What the plant simulator samples: current schedules, plan runs, orders "
+            "and outbox rows by status, MES events applied, units against ordered quantities; "
+            "planners only",
+            "responses": {"200": _response("counts and figures", OBJECT), **_errors(401, 403)},
+        }
+    },
     "/api/v1/plan-runs/{run_id}": {
         "get": {
             "summary": "A plan run: status, KPIs, what moved, assignments; planners only",

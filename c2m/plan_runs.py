@@ -21,12 +21,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from c2m.clock import business_now
 from c2m.db import unit_of_work
 from c2m.models import PlanRun, PlanRunStatus, utc_now
+from c2m.planning_input import engineered_lines
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)
 RENEW_EVERY_S = 5.0
 MAX_ATTEMPTS = 3
 QUEUED_GRACE = timedelta(seconds=2)  # a fresh run's own task is still on its way
+RETRY_FAILED_AFTER = timedelta(seconds=30)
 
 
 def request(session: Session, kind: str, parameters: dict[str, str] | None = None) -> PlanRun:
@@ -141,6 +143,8 @@ def due_for_sweep(sessions: sessionmaker[Session]) -> list[int]:
     """What the sweeper sends: runs given back by a lost worker, and the oldest queued run
     when nothing computes and its own message is overdue (lost with a broker, say)."""
     requeued = requeue_abandoned(sessions)
+    retry = _insert_for_waiting_orders(sessions)
+    requeued += [retry] if retry is not None else []
     oldest = next_to_run(sessions)
     if oldest is None:
         return requeued
@@ -148,6 +152,25 @@ def due_for_sweep(sessions: sessionmaker[Session]) -> list[int]:
         run = session.get_one(PlanRun, oldest)
         overdue = run.created_at < utc_now() - QUEUED_GRACE
     return sorted({*requeued, oldest}) if overdue else requeued
+
+
+def _insert_for_waiting_orders(sessions: sessionmaker[Session]) -> int | None:
+    """Orders still waiting for a plan with no run on its way (their run failed, say) get an
+    insertion, at most one per RETRY_FAILED_AFTER, so a plan that keeps failing cannot spin."""
+    with unit_of_work(sessions) as session:
+        if not engineered_lines(session):
+            return None
+        busy = select(PlanRun.id).where(
+            PlanRun.status.in_([PlanRunStatus.QUEUED, PlanRunStatus.RUNNING])
+        )
+        recent_failure = select(PlanRun.id).where(
+            PlanRun.status == PlanRunStatus.FAILED,
+            PlanRun.finished_at > utc_now() - RETRY_FAILED_AFTER,
+        )
+        waiting = session.scalar(busy.limit(1)) is None
+        if waiting and session.scalar(recent_failure.limit(1)) is None:
+            return request(session, "insert").id
+        return None
 
 
 def queued_runs(sessions: sessionmaker[Session]) -> list[int]:

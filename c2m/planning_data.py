@@ -133,8 +133,11 @@ def planner_order(
 ) -> Order:
     from planner.model import INFINITY
 
+    release_minutes = max(0, minutes_between(origin, release))
     due_minutes = minutes_between(origin, due) if due is not None else INFINITY
-    return Order(str(line_id), max(0, minutes_between(origin, release)), due_minutes, weight)
+    # A promise already passed is a late order, not an invalid one: it is due at once, so
+    # every minute until it is done counts as tardiness and the planner hurries it.
+    return Order(str(line_id), release_minutes, max(due_minutes, release_minutes), weight)
 
 
 def line_of(operation_key: str) -> int:

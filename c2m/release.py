@@ -8,12 +8,13 @@ import json
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from c2m.errors import Conflict, NotFound
+from c2m.logging_setup import get_logger
 from c2m.models import (
     Order,
     OrderLine,
@@ -25,12 +26,34 @@ from c2m.models import (
     WorkOrder,
     utc_now,
 )
+from mes_bridge import b2mml_schema
 from mes_bridge import model as mes
 from mes_bridge.errors import PayloadInvalid
 from mes_bridge.lifecycle import WorkOrderState, transition
 from mes_bridge.payloads import render, work_order_document
 
+if TYPE_CHECKING:
+    from c2m.settings import Settings
+
+log = get_logger(__name__)
 RELEASABLE = (WorkOrderState.PLANNED,)
+
+
+def use_b2mml_schemas(settings: Settings) -> str:
+    """Point B2MML validation at the configured schema set (C2M_B2MML_DIR). Returns "ok", or
+    the one line, logged here once, saying that B2MML goes out unvalidated and why: c2m runs
+    wherever it is installed, and a missing schema set must not stop releases."""
+    b2mml_schema.use_standards_dir(settings.b2mml_dir)
+    missing = b2mml_schema.missing_schemas()
+    if not missing:
+        return "ok"
+    if settings.b2mml_dir is None:
+        where = "C2M_B2MML_DIR is not set and there is no ../shared/standards/b2mml"
+    else:
+        where = f"C2M_B2MML_DIR={settings.b2mml_dir} lacks {', '.join(missing)}"
+    line = f"B2MML schemas not found ({where}): B2MML is sent without XSD validation"
+    log.warning(line)
+    return line
 
 
 def release(session: Session, plan_run_id: int, fmt: mes.PayloadFormat) -> list[int]:

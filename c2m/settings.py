@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+DEVELOPER_B2MML_DIR = REPO_ROOT.parent / "shared" / "standards" / "b2mml"
 
 
 class SettingsError(ValueError):
@@ -32,6 +33,7 @@ class Settings:
     mes_format: str = "b2mml-v0701"
     mes_read_timeout_s: float = 10.0
     mes_claim_timeout_s: float = 120.0  # a push claimed longer than this is presumed lost
+    replan_time_limit_s: float = 20.0  # search time of a re-plan or breakdown repair
     host: str = "127.0.0.1"
     port: int = 5000
     mes_sim_port: int = 5081
@@ -39,6 +41,9 @@ class Settings:
     factory_timezone: str = "Asia/Shanghai"
     embedded_worker: bool = True
     testing: bool = False
+    # The B2MML schema set (XSDs) payloads are validated against; None: none is installed, and
+    # B2MML is rendered without validation (c2m says so at start and in /healthz).
+    b2mml_dir: Path | None = None
 
     @property
     def embedded_broker(self) -> bool:
@@ -107,13 +112,22 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         mes_format=_choice(env, "C2M_MES_FORMAT", ("b2mml-v0701", "b2mml-v0600", "json")),
         mes_read_timeout_s=_number(env, "C2M_MES_READ_TIMEOUT_S", 10.0),
         mes_claim_timeout_s=_number(env, "C2M_MES_CLAIM_TIMEOUT_S", 120.0),
+        replan_time_limit_s=_number(env, "C2M_REPLAN_TIME_LIMIT_S", 20.0),
         host=env.get("C2M_HOST") or "127.0.0.1",
         port=_int(env, "C2M_PORT", 5000),
         mes_sim_port=mes_sim_port,
         log_level=(env.get("C2M_LOG_LEVEL") or "INFO").upper(),
         factory_timezone=env.get("C2M_FACTORY_TZ") or "Asia/Shanghai",
         embedded_worker=(env.get("C2M_EMBEDDED_WORKER") or "1") not in {"0", "false", "no"},
+        b2mml_dir=_b2mml_dir(env),
     )
+
+
+def _b2mml_dir(env: Mapping[str, str]) -> Path | None:
+    """$C2M_B2MML_DIR; for developers, `shared/standards/b2mml` beside the checkout."""
+    if env.get("C2M_B2MML_DIR"):
+        return Path(env["C2M_B2MML_DIR"]).resolve()
+    return DEVELOPER_B2MML_DIR if DEVELOPER_B2MML_DIR.is_dir() else None
 
 
 def _fresh_webhook_secret() -> str:

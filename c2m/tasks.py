@@ -18,10 +18,16 @@ def ping(job_id: int) -> None:
     jobs.complete(job_id, message="pong")
 
 
-@shared_task(name="c2m.plan", acks_late=True, max_retries=3)
+# Redelivered after a lost worker (acks_late + reject_on_worker_lost); the run's lease in the
+# database decides whether it is taken again, so a copy of the message does no harm.
+@shared_task(name="c2m.plan", acks_late=True, reject_on_worker_lost=True, max_retries=0)
 def plan(plan_run_id: int) -> None:
     settings = current_app.extensions["c2m.settings"]
-    planning.carry_out(session_factory(), settings.products_dir, plan_run_id)
+    following = planning.carry_out(
+        session_factory(), settings.products_dir, plan_run_id, settings.replan_time_limit_s
+    )
+    if following is not None:
+        plan.delay(following)
 
 
 def dispatch_config() -> dispatch.DispatchConfig:
@@ -49,5 +55,6 @@ def sweep() -> None:
     sessions = session_factory()
     for run_id in planning.stale_queued_runs(sessions):
         plan.delay(run_id)
-    for message_id in dispatch.due_messages(sessions):
-        deliver.delay(message_id)
+    settings = current_app.extensions["c2m.settings"]
+    window = timedelta(seconds=settings.mes_claim_timeout_s)
+    dispatch.enqueue_due(sessions, deliver.delay, window)

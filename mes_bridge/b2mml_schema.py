@@ -32,13 +32,44 @@ class B2mmlSchema(enum.Enum):
     PRODUCTION_SCHEDULE_V0600 = "V0600/B2MML-V0600-ProductionSchedule.xsd"
 
 
-def standards_dir() -> Path:
-    """$C2M_B2MML_DIR, else `shared/standards/b2mml` beside the repository checkout."""
+class _Choice:
+    """What the application chose with `use_standards_dir`, once it has."""
+
+    made: bool = False
+    folder: Path | None = None
+
+
+def use_standards_dir(folder: Path | None) -> None:
+    """The application's setting wins over the environment. None: no schema set is installed,
+    so documents are built and checked structurally, but not against the XSDs."""
+    _Choice.made, _Choice.folder = True, folder
+
+
+def standards_dir() -> Path | None:
+    """Where the XSDs are looked up: the application's choice, else $C2M_B2MML_DIR, else
+    `shared/standards/b2mml` beside the repository checkout (developers)."""
+    if _Choice.made:
+        return _Choice.folder
     configured = os.environ.get(ENV_VAR)
     if configured:
         return Path(configured)
-    repo = Path(__file__).resolve().parent.parent
-    return repo.parent / "shared" / "standards" / "b2mml"
+    return Path(__file__).resolve().parent.parent.parent / "shared" / "standards" / "b2mml"
+
+
+def missing_schemas() -> list[str]:
+    """Entry-point XSDs that validation cannot find; [] when the schema set is complete."""
+    folder = standards_dir()
+    return [w.value for w in B2mmlSchema if folder is None or not (folder / w.value).is_file()]
+
+
+def _schema_path(which: B2mmlSchema) -> Path:
+    folder = standards_dir()
+    path = (folder or Path(f"<no {ENV_VAR}>")) / which.value
+    if folder is None or not path.is_file():
+        raise FileNotFoundError(
+            f"B2MML schema not found: {path} (set {ENV_VAR} to the standards/b2mml folder)"
+        )
+    return path
 
 
 _lock = threading.Lock()
@@ -51,11 +82,7 @@ def _compiled(path: Path) -> xmlschema.XMLSchema:
 
 def schema(which: B2mmlSchema) -> xmlschema.XMLSchema:
     """The compiled schema; V0701 takes seconds to build, so it is built once per process."""
-    path = standards_dir() / which.value
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"B2MML schema not found: {path} (set {ENV_VAR} to the standards/b2mml folder)"
-        )
+    path = _schema_path(which)
     with _lock:  # two threads must not both spend seconds compiling the same schema
         return _compiled(path)
 
@@ -80,9 +107,7 @@ def _compiled_libxml2(path: Path) -> etree.XMLSchema:
 
 
 def libxml2_schema(which: B2mmlSchema) -> etree.XMLSchema:
-    path = standards_dir() / which.value
-    if not path.is_file():
-        raise FileNotFoundError(f"B2MML schema not found: {path} (set {ENV_VAR})")
+    path = _schema_path(which)
     with _lock:
         return _compiled_libxml2(path)
 
@@ -90,11 +115,14 @@ def libxml2_schema(which: B2mmlSchema) -> etree.XMLSchema:
 def validate(
     root: etree._Element, which: B2mmlSchema, using: Engine | None = None, keep_lines: bool = False
 ) -> None:
-    """Raise PayloadInvalid with the validator's first message if `root` does not validate.
+    """Raise PayloadInvalid with the validator's first message if `root` does not validate;
+    without an installed schema set, do nothing (the builders' own checks still run).
 
     `keep_lines` (for documents we received) reports the line of the offending element.
     """
     name = Path(which.value).name
+    if which.value in missing_schemas():
+        return  # no schema set installed: said once at start and in /healthz, not per document
     if (using or engine()) is Engine.LIBXML2:
         checker = libxml2_schema(which)
         if not checker.validate(root):

@@ -90,11 +90,16 @@ def parse_sync_operations_performance(body: bytes) -> list[Event]:
         validate(root, B2mmlSchema.OPERATIONS_PERFORMANCE, keep_lines=True)
     except PayloadInvalid as error:
         raise EventParseError(SOURCE, error.path, error.reason, error.line) from None
+    # Checked here too: without an installed schema set the document is not validated.
     area = root.find(_Q + "ApplicationArea")
-    assert area is not None  # schema-checked
+    if area is None:
+        raise EventParseError(SOURCE, "ApplicationArea", "missing", root.sourceline)
     bod_id = _required(area, "BODID", "ApplicationArea")
     occurred = _time(area, "CreationDateTime", "ApplicationArea")
-    assert occurred is not None  # schema-checked
+    if occurred is None:
+        raise EventParseError(
+            SOURCE, "ApplicationArea/CreationDateTime", "missing", area.sourceline
+        )
     responses = root.findall(f"{_Q}DataArea/{_Q}OperationsPerformance/{_Q}OperationsResponse")
     return [
         _event(

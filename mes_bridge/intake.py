@@ -62,3 +62,20 @@ def fold(progress: Progress, event: Event) -> IntakeResult:
             return IntakeResult(counted, Outcome.STALE, error.why)
         return IntakeResult(progress, Outcome.CONFLICT, str(error))
     return IntakeResult(replace(counted, state=state), Outcome.APPLIED)
+
+
+def quantity_problem(event: Event, ordered: int) -> tuple[str, str] | None:
+    """(field, reason) if the event's good count cannot be right for a work order of `ordered`
+    pieces: more good pieces than ordered, or a fraction of a piece. Scrap is not bounded
+    (scrapped pieces are made again). Pure."""
+    good = event.good
+    if good is None:
+        return None
+    if good != good.to_integral_value():
+        return "good", f"{good} is not a whole number of pieces"
+    if good > ordered:
+        return "good", (
+            f"{good} good pieces exceed the ordered quantity {ordered} of work order "
+            f"{event.work_order_id} (a running total, at most the ordered quantity)"
+        )
+    return None

@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from c2m.app import create_app
 from c2m.db import make_engine
+from c2m.logging_setup import configure_logging
 from c2m.models import Base
 from c2m.settings import Settings, load_settings
 
@@ -30,6 +31,14 @@ REPO = Path(__file__).resolve().parent.parent
 UNDER_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # What every developer and CI share (benchmarks, B2MML schemas) lies beside the checkout.
 SHARED = Path(os.environ.get("C2M_SHARED_DIR") or REPO.parent / "shared")
+# `c2m serve` logs at INFO: a log call that breaks only when its level is enabled must break here.
+LOG_LEVEL = "INFO"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In-process apps log through the JSON setup `c2m serve` installs, at its level. Done
+    before any test so pytest's own capture handlers are added on top of it, not removed."""
+    configure_logging(LOG_LEVEL)
 
 
 def require(condition: bool, reason: str) -> None:
@@ -62,7 +71,7 @@ def service_env(instance_dir: Path) -> dict[str, str]:
         "C2M_BROKER_URL": os.environ.get("C2M_BROKER_URL")
         or f"sqla+sqlite:///{instance_dir / 'broker.sqlite'}",
         "C2M_SECRET_KEY": "test-secret",
-        "C2M_LOG_LEVEL": "WARNING",
+        "C2M_LOG_LEVEL": LOG_LEVEL,
         # One simulator and one web server per test session; workers deliver to them.
         "C2M_MES_SECRET": "whsec_" + base64.b64encode(b"c2m-test-mes-secret-0123").decode(),
         "C2M_MES_SIM_PORT": str(free_port()),

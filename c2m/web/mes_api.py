@@ -6,7 +6,6 @@ pull clients by a bearer token with the `pull` scope. Nothing else gets in.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, request
@@ -15,14 +14,15 @@ from sqlalchemy import select
 
 from c2m import mes_intake
 from c2m.auth import scope_required
-from c2m.db import session_factory, unit_of_work
+from c2m.db import exclusive, session_factory, unit_of_work
 from c2m.errors import InvalidInput, NotFound
-from c2m.models import OutboxMessage, OutboxStatus, WorkOrder, utc_now
+from c2m.logging_setup import get_logger
+from c2m.models import LockName, OutboxMessage, OutboxStatus, WorkOrder, utc_now
 from mes_bridge.errors import EventParseError, InvalidTransition, SignatureError
 from mes_bridge.events_in import receive_events
 from mes_bridge.lifecycle import WorkOrderState, transition
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 blueprint = Blueprint("mes_api", __name__, url_prefix="/api/mes/v1")
 PAGE_SIZE = 100
 
@@ -74,6 +74,9 @@ def _pulled(row: WorkOrder) -> dict[str, Any]:
 @scope_required("pull")
 def acknowledge(number: str) -> ResponseReturnValue:
     with unit_of_work(session_factory()) as session:
+        # The same read-modify-write of the work order's state as an event: the same lock, or
+        # on SQLite an event applied meanwhile could be overwritten with ACCEPTED.
+        exclusive(session, LockName.MES_INTAKE)
         row = session.scalar(select(WorkOrder).filter_by(number=number).with_for_update())
         if row is None:
             raise NotFound(f"no work order {number!r}")

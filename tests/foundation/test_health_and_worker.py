@@ -14,7 +14,7 @@ from c2m.settings import Settings
 def test_healthz_reports_database_and_broker_reachable(client) -> None:  # type: ignore[no-untyped-def]
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "broker": "ok", "b2mml": "ok"}
 
 
 def test_healthz_is_degraded_when_the_broker_is_down(

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from mes_bridge import b2mml, payloads
+from mes_bridge import b2mml, b2mml_schema, payloads
 from mes_bridge.b2mml_schema import (
     ENGINE_ENV,
     NS_V0701,
     B2mmlSchema,
     Engine,
+    missing_schemas,
     schema,
     standards_dir,
     validate,
@@ -162,11 +163,59 @@ def test_the_shared_examples_validate_with_our_compiled_schemas(name, xsd):
     assert schema(xsd).is_valid(str(EXAMPLES / name))
 
 
-def test_the_standards_folder_can_be_moved_with_an_environment_variable(monkeypatch, tmp_path):
+@pytest.fixture()
+def schema_choice(monkeypatch):
+    """The schema folder is chosen per process; each test here starts and ends unchosen."""
+    monkeypatch.setattr(b2mml_schema._Choice, "made", False)
+    monkeypatch.setattr(b2mml_schema._Choice, "folder", None)
+
+
+def test_the_standards_folder_can_be_moved_with_an_environment_variable(
+    monkeypatch, tmp_path, schema_choice
+):
     monkeypatch.setenv("C2M_B2MML_DIR", str(tmp_path))
     assert standards_dir() == Path(tmp_path)
+    assert set(missing_schemas()) == {which.value for which in B2mmlSchema}
     with pytest.raises(FileNotFoundError, match="C2M_B2MML_DIR"):
         schema(B2mmlSchema.OPERATIONS_SCHEDULE)
+
+
+def test_the_applications_setting_wins_over_the_environment(monkeypatch, tmp_path, schema_choice):
+    installed = standards_dir()
+    monkeypatch.setenv("C2M_B2MML_DIR", str(tmp_path))
+    b2mml_schema.use_standards_dir(installed)
+    assert standards_dir() == installed and missing_schemas() == []
+
+
+def test_without_a_schema_set_b2mml_is_still_rendered_and_checked_structurally(
+    work_order, schema_choice
+):
+    b2mml_schema.use_standards_dir(None)
+    with pytest.raises(FileNotFoundError, match="C2M_B2MML_DIR"):
+        schema(B2mmlSchema.OPERATIONS_SCHEDULE)
+    body = b2mml.process_operations_schedule(work_order, "msg-42", T0, "mes.plant1")
+    assert etree.fromstring(body).findtext(f"{Q}ApplicationArea/{Q}BODID") == "msg-42"
+    naive = dataclasses.replace(
+        work_order,
+        operations=(
+            dataclasses.replace(work_order.operations[0], planned_start=T0.replace(tzinfo=None)),
+            *work_order.operations[1:],
+        ),
+    )
+    with pytest.raises(PayloadInvalid, match="naive"):
+        b2mml.process_operations_schedule(naive, "msg-43", T0, "mes.plant1")
+
+
+def test_without_a_schema_set_a_status_document_lacking_its_header_is_a_parse_error(
+    schema_choice,
+):
+    b2mml_schema.use_standards_dir(None)
+    body = (
+        f'<SyncOperationsPerformance xmlns="{NS_V0701}" releaseID="7.1"><DataArea/>'
+        "</SyncOperationsPerformance>"
+    ).encode()
+    with pytest.raises(EventParseError, match="ApplicationArea"):
+        parse_sync_operations_performance(body)
 
 
 def _example_with_sequence(sequence: str) -> bytes:

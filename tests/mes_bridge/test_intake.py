@@ -4,7 +4,7 @@ import random
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from mes_bridge.intake import Outcome, Progress, fold
+from mes_bridge.intake import Outcome, Progress, fold, quantity_problem
 from mes_bridge.lifecycle import EventKind, WorkOrderState
 from mes_bridge.model import Event
 
@@ -77,3 +77,23 @@ def test_an_event_for_a_cancelled_order_is_a_conflict_and_changes_nothing():
     cancelled = Progress(WorkOrderState.CANCELLED, last_sequence=1)
     result = fold(cancelled, event(2, EventKind.STARTED))
     assert result.outcome is Outcome.CONFLICT and result.progress == cancelled
+
+
+def test_a_good_count_above_the_ordered_quantity_or_a_fraction_of_a_piece_is_a_problem() -> None:
+    def completed(good: str | None) -> Event:
+        return Event(
+            "e", "WO-1", 3, EventKind.COMPLETED, T, None if good is None else Decimal(good)
+        )
+
+    assert quantity_problem(completed("20000"), ordered=1) == (
+        "good",
+        "20000 good pieces exceed the ordered quantity 1 of work order WO-1 "
+        "(a running total, at most the ordered quantity)",
+    )
+    assert quantity_problem(completed("1.5"), ordered=2) == (
+        "good",
+        "1.5 is not a whole number of pieces",
+    )
+    assert quantity_problem(completed("2"), ordered=2) is None
+    assert quantity_problem(completed("2.000"), ordered=2) is None
+    assert quantity_problem(completed(None), ordered=1) is None

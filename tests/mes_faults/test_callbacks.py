@@ -137,14 +137,14 @@ def test_an_mes_client_cannot_use_planner_pages_and_planners_cannot_pull(app) ->
     )
 
 
-def test_shop_floor_times_fix_running_work_and_a_late_start_asks_for_a_replan(
+def test_shop_floor_times_are_kept_as_actuals_and_a_late_start_asks_for_a_replan(
     app,
     settings,
     work_order,  # type: ignore[no-untyped-def]
 ) -> None:
     from datetime import timedelta
 
-    from c2m.models import PlannedOperation, PlanRun
+    from c2m.models import OperationActual, PlannedOperation, PlanRun
 
     with app.extensions["c2m.sessions"]() as session:
         first = session.scalars(select(PlannedOperation).order_by(PlannedOperation.start)).first()
@@ -170,8 +170,10 @@ def test_shop_floor_times_fix_running_work_and_a_late_start_asks_for_a_replan(
     ).encode()
     assert post(app, settings, event_id, body).status_code == 200
     with app.extensions["c2m.sessions"]() as session:
+        actual = session.scalars(select(OperationActual).filter_by(operation_id=op_id)).one()
+        assert (actual.started_at, actual.machine) == (late_start, first.machine)
         row = session.scalars(select(PlannedOperation).filter_by(operation_id=op_id)).first()
-        assert row.fixed and row.start == late_start
+        assert row.start == planned_start, "a stored plan version is never edited"
         kinds = [(run.kind, run.status.value) for run in session.scalars(select(PlanRun))]
     assert ("replan", "queued") in kinds
 

@@ -7,6 +7,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from c2m.models import OutboxMessage, OutboxStatus, WorkOrder
+from mes_bridge.lifecycle import WorkOrderState
 from tests.conftest import WorkerHandle
 from tests.flow.test_order_to_mes import wait_until
 from tests.mes_faults.conftest import Simulator
@@ -16,6 +17,12 @@ def delivered(app: Flask) -> bool:
     with app.extensions["c2m.sessions"]() as session:
         rows = session.scalars(select(OutboxMessage.status)).all()
     return bool(rows) and set(rows) == {OutboxStatus.DELIVERED}
+
+
+def completed(app: Flask) -> bool:
+    with app.extensions["c2m.sessions"]() as session:
+        states = session.scalars(select(WorkOrder.state)).all()
+    return bool(states) and set(states) == {WorkOrderState.COMPLETED}
 
 
 def test_a_broker_restart_loses_no_work_order(
@@ -39,6 +46,9 @@ def test_a_broker_restart_loses_no_work_order(
         private_redis.start()
         simulator.set_faults(down=False)
         wait_until(lambda: delivered(app), what="backlog drained")
+        # The session's simulator calls back until the work orders are done; let it finish
+        # here, or its late callbacks land in the next test's database while it is cleaned.
+        wait_until(lambda: completed(app), what="work orders completed at the MES")
     finally:
         simulator.set_faults(down=False)
         worker.stop()

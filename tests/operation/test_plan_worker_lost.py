@@ -70,3 +70,21 @@ def test_a_run_lost_with_its_worker_too_often_fails_and_frees_planning(app) -> N
         plan_runs.requeue_abandoned(sessions)
     assert status_of(app, lost.id) is PlanRunStatus.FAILED
     assert plan_runs.take(sessions, waiting.id)
+
+
+def test_orders_whose_insertion_failed_get_another_once_the_retry_window_passed(
+    plant, place  # type: ignore[no-untyped-def]
+) -> None:
+    sessions = plant.extensions["c2m.sessions"]
+    failed_run = place("retry-after-failure-0001")["plan_run"]
+    with unit_of_work(sessions) as session:
+        session.execute(update(PlanRun).where(PlanRun.id == failed_run).values(
+            status=PlanRunStatus.FAILED, finished_at=utc_now()))
+    assert plan_runs.due_for_sweep(sessions) == []  # a plan that just failed is not re-run
+    with unit_of_work(sessions) as session:
+        session.execute(update(PlanRun).where(PlanRun.id == failed_run).values(
+            finished_at=utc_now() - plan_runs.RETRY_FAILED_AFTER))
+    [retry] = plan_runs.due_for_sweep(sessions)
+    assert retry != failed_run
+    planning.carry_out(sessions, SAMPLES, retry)
+    assert status_of(plant, retry) is PlanRunStatus.SUCCEEDED
