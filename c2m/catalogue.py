@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -12,8 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from c2m.models import ProductModelRecord
+from configurator.compiler import compile_problem
+from configurator.errors import CompileError
 from configurator.loading import load_model
+from configurator.model import ProductModel
+from configurator.problem import problem_of
 from routing.validate import load_validated
+
+Progress = Callable[[str], object]
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +46,29 @@ def content_hash(product_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def load_products(session: Session, products_dir: Path) -> list[LoadedProduct]:
-    """Load every product folder; all or nothing, so one bad model stores no half catalogue."""
-    return [load_product(session, path) for path in product_dirs(products_dir)]
+def print_progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def load_products(session: Session, products_dir: Path,
+                  progress: Progress = print_progress) -> list[LoadedProduct]:
+    """Load every product folder; all or nothing, so one bad model stores no half catalogue.
+    Each model is compiled into the on-disk diagram cache now (progress on stderr), so no
+    customer's click waits for a compile."""
+    return [load_product(session, path, progress) for path in product_dirs(products_dir)]
+
+
+def compile_into_cache(model: ProductModel, progress: Progress = print_progress) -> bool:
+    """Whether the model's diagram is in the cache; if it cannot be compiled within the
+    budget, one line says so and which engine will serve it."""
+    try:
+        compile_problem(problem_of(model), progress=progress)
+    except CompileError as error:
+        progress(f"note: {error}; the SAT engine will serve it (no completion count)")
+        log.warning("configurator engine fallback",
+                    extra={"model": model.name, "warning": str(error)})
+        return False
+    return True
 
 
 @lru_cache(maxsize=64)
@@ -51,10 +79,15 @@ def _validated_engineering(product_dir: str, digest: str) -> tuple[str, ...]:
     return tuple(str(warning) for warning in warnings)
 
 
-def load_product(session: Session, product_dir: Path) -> LoadedProduct:
+def load_product(session: Session, product_dir: Path,
+                 progress: Progress = print_progress) -> LoadedProduct:
     model = load_model(product_dir / "model.yaml")
     digest = content_hash(product_dir)
-    if (product_dir / "bom.yaml").exists():
+    compiled = compile_into_cache(model, progress)
+    if (product_dir / "bom.yaml").exists() and not compiled:
+        progress(f"note: {model.name}: BOM and routing not checked (the checks need the "
+                 "compiled diagram)")
+    elif (product_dir / "bom.yaml").exists():
         for warning in _validated_engineering(str(product_dir), digest):
             log.warning("product model warning", extra={"model": model.name, "warning": warning})
     existing = session.scalar(

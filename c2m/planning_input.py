@@ -26,6 +26,7 @@ from c2m.models import (
 )
 from mes_bridge.lifecycle import WorkOrderState
 from planner.model import Operation, Problem, Schedule, Status
+from planner.settle import settle
 from routing.factory import Factory
 
 FROZEN_HORIZON = timedelta(hours=2)
@@ -167,13 +168,16 @@ def build(
     machines = data.planner_machines(factory, origin, downtime_windows(session))
     families = {op.setup_family for op in (*known_ops, *new_ops, *extra_operations)}
     setups = data.planner_setups(factory, families)
+    known = Problem(machines, _orders(known_lines, origin), known_ops, setups)
+    now_minutes = data.minutes_between(origin, now)
     return PlanInput(
         parent_id=live.run.id if live.run else None,
         origin=origin,
-        now=data.minutes_between(origin, now),
+        now=now_minutes,
         frozen_until=data.minutes_between(origin, now + FROZEN_HORIZON),
-        known=Problem(machines, _orders(known_lines, origin), known_ops, setups),
-        schedule=data.planner_schedule(origin, live.stored),
+        known=known,
+        # Released work waits for late work before it: plan on what the floor can follow.
+        schedule=settle(known, data.planner_schedule(origin, live.stored), now_minutes),
         new_line_ids=tuple(line.id for line in new_lines),
         new=Problem(machines, _orders(new_lines, origin), new_ops, setups),
     )

@@ -96,7 +96,7 @@ class BddBuilder:
         order = sorted(features(expr), key=lambda n: (len(self.encoding[n].values), n))
         size = math.prod(len(self.encoding[n].values) for n in order[:-1])
         if size > MAX_ENUMERATION:
-            raise CompileError(f"{label}: {size:,} combinations of {', '.join(order[:-1])} "
+            raise CompileError("", f"{label}: {size:,} combinations of {', '.join(order[:-1])} "
                                "are too many to enumerate")
         memo: dict[Expr, Function] = {}
         return self._expand(expr, order, memo)

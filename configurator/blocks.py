@@ -7,6 +7,7 @@ jumps over are unconstrained on it, so all their values are valid.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from configurator.encoding import Encoding
@@ -16,9 +17,19 @@ _MEMO_LIMIT = 2_000_000
 _ROOT_LIMIT = 20_000
 
 
+class _Summaries:
+    """One generation of the per-node memo with the roots that keep its node ids unique."""
+
+    def __init__(self) -> None:
+        self.packed: dict[int, int] = {}
+        self.roots: list[Function] = []
+
+
 class BlockLayout:
-    def __init__(self, bdd: Any, encoding: Encoding) -> None:
+    def __init__(self, bdd: Any, encoding: Encoding,
+                 lock: threading.RLock | None = None) -> None:
         self.bdd = bdd
+        self.lock = threading.RLock() if lock is None else lock  # the CUDD manager's
         self.levels = len(bdd.vars)
         owner: dict[str, tuple[int, int]] = {}
         for variable in encoding.variables:
@@ -40,8 +51,7 @@ class BlockLayout:
             self.last_level_of_rank[rank] = level
         self._check_contiguous()
         self._expansions: dict[tuple[int, int, int], int] = {}
-        self._packed: dict[int, int] = {}
-        self._roots: list[Function] = []
+        self._memo = _Summaries()
         self._true, self._false = int(bdd.true), int(bdd.false)
         self._slot_full = [(1 << self.size_of_var[var]) - 1 for var in self.var_of_rank]
         self._offset = [0]
@@ -62,9 +72,10 @@ class BlockLayout:
 
     def valid_codes(self, root: Function) -> list[int]:
         """Per variable index, a bit mask of the value codes that extend to a model."""
-        if root == self.bdd.false:
-            return [0] * len(self.var_of_rank)
-        return self.unpack(self._summary(root) | self.full_between(0, self._rank(root)))
+        with self.lock:  # walks CUDD nodes
+            if root == self.bdd.false:
+                return [0] * len(self.var_of_rank)
+            return self.unpack(self._summary(root) | self.full_between(0, self._rank(root)))
 
     def unpack(self, packed: int) -> list[int]:
         """Per variable index, the mask of its valid codes, from one slot per block."""
@@ -88,26 +99,23 @@ class BlockLayout:
         only (a memo of diagram nodes made every full garbage collection walk millions of
         objects: 100+ ms pauses); the roots asked about are kept instead, which keeps every
         node below them alive, so a node id is never reused while it is a key."""
-        if len(self._packed) > _MEMO_LIMIT or len(self._roots) > _ROOT_LIMIT:
-            self._packed.clear()
-            self._roots.clear()
-        self._roots.append(root)
-        return self._below(root)
-
-    def _below(self, entry: Function) -> int:
-        """Packed masks (one slot per block) of what paths from ``entry`` to 1 allow."""
-        key = int(entry)
+        memo = self._memo
+        if len(memo.packed) > _MEMO_LIMIT or len(memo.roots) > _ROOT_LIMIT:
+            memo = self._memo = _Summaries()  # a new generation: entries and roots together
+        memo.roots.append(root)
+        key = int(root)
         if key in (self._true, self._false):
             return 0
-        return self._below_node(entry, key)
+        return self._below_node(entry=root, key=key, memo=memo)
 
-    def _below_node(self, entry: Function, key: int) -> int:
-        packed = self._packed.get(key)
+    def _below_node(self, entry: Function, key: int, memo: _Summaries) -> int:
+        """Packed masks (one slot per block) of what paths from ``entry`` to 1 allow."""
+        packed = memo.packed.get(key)
         if packed is None:
-            packed = self._packed[key] = self._explore(entry, key & 1)
+            packed = memo.packed[key] = self._explore(entry, key & 1, memo)
         return packed
 
-    def _explore(self, entry: Function, negated: int) -> int:
+    def _explore(self, entry: Function, negated: int, memo: _Summaries) -> int:
         """One block from ``entry`` on: every path through the block's own levels, then the
         memoised summaries of where the paths leave it. This pass is what a cold click
         costs, so each node is touched as few times as the dd API allows: a node's id
@@ -131,7 +139,7 @@ class BlockLayout:
                     inner.append((child, key & 1, below_level, value | bit, known))
                     continue
                 own |= self.expand(value | bit, known, rank)
-                below = 0 if key == true else self._below_node(child, key)
+                below = 0 if key == true else self._below_node(child, key, memo)
                 packed |= self.full_between(rank + 1, self.rank_at(below_level)) | below
         return packed | (own << self._offset[rank])
 

@@ -1,11 +1,22 @@
-"""Compiling a Problem into one BDD (CUDD), with an on-disk cache keyed by content hash."""
+"""Compiling a Problem into one BDD (CUDD), with an on-disk cache keyed by content hash.
+
+The budget is counted in steps of the BDD build, not in seconds: CUDD is deterministic, so
+whether a model compiles is a property of the model and the budget, the same on a busy
+machine as on a slow or an idle one. A step is a live node after a conjunction, or a node
+times a variable group for each dynamic reordering (what sifting costs). Both outcomes are
+cached: a model that did not fit is not tried again with the same or a smaller budget.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import threading
 import time
-from dataclasses import dataclass
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +28,19 @@ from configurator.errors import CompileError
 from configurator.problem import ConstraintSpec, Problem
 
 CACHE_FORMAT = "c2m-bdd-2"
+FAILURE_FORMAT = "c2m-bdd-failed-1"
 _SIFTING_ROUNDS = 6
 ROOT = "__root__"
+# Renault Megane takes about 16 million steps; automotive01 (2,513 groups) passes 70 million
+# before its first constraint is conjoined and some 900 million a minute later.
+DEFAULT_STEP_BUDGET = 100_000_000
+STEP_BUDGET_ENV = "C2M_BDD_STEP_BUDGET"
+_PROGRESS_STEPS = 10
+
+Progress = Callable[[str], object]
+# dd announces its CUDD version at INFO for every manager (one per model and engine): noise
+# between the one-line messages of the CLI and in the logs of every web process.
+logging.getLogger("dd.cudd").setLevel(logging.WARNING)
 
 
 @dataclass
@@ -30,6 +52,9 @@ class CompiledModel:
     constraints: dict[str, Function]  # each constraint alone (for explanations and SAT)
     seconds: float
     from_cache: bool
+    steps: int = 0  # what the build cost, in budget steps (0 when loaded from the cache)
+    # CUDD is not thread-safe: whoever makes or walks nodes of ``bdd`` holds this.
+    lock: threading.RLock = field(default_factory=threading.RLock, compare=False, repr=False)
 
     @property
     def node_count(self) -> int:
@@ -73,39 +98,103 @@ def domains_bdd(bdd: Any, encoding: Encoding) -> Function:
     return result
 
 
-def compile_problem(problem: Problem, *, budget_seconds: float = 60.0,
-                    use_cache: bool = True) -> CompiledModel:
-    """The conjunction of all constraints; CompileError when it exceeds the time budget."""
+def step_budget(configured: int | None = None) -> int:
+    """The budget asked for, else $C2M_BDD_STEP_BUDGET, else the default."""
+    if configured is not None:
+        budget = configured
+    else:
+        text = os.environ.get(STEP_BUDGET_ENV, "").strip() or str(DEFAULT_STEP_BUDGET)
+        try:
+            budget = int(text.replace("_", "").replace(",", ""))
+        except ValueError:
+            raise ValueError(f"{STEP_BUDGET_ENV}: expected a whole number of BDD steps, "
+                             f"got {text!r}") from None
+    if budget < 1:
+        raise ValueError(f"the BDD step budget must be positive, got {budget}")
+    return budget
+
+
+def compile_problem(problem: Problem, *, budget_steps: int | None = None,
+                    use_cache: bool = True, progress: Progress | None = None
+                    ) -> CompiledModel:
+    """The conjunction of all constraints; CompileError when the build needs more steps than
+    the budget (``budget_steps``, else $C2M_BDD_STEP_BUDGET). ``progress`` gets a line now
+    and then while a model is compiled (not when it comes from the cache)."""
+    budget = step_budget(budget_steps)
     encoding = Encoding.of(problem.domains)
     path = cache_dir() / f"{problem.fingerprint}.json"
-    if use_cache and problem.fingerprint and path.exists():
-        loaded = _load(problem, encoding, path)
+    cached = use_cache and bool(problem.fingerprint)
+    if cached and path.exists():
+        loaded = _load(problem, encoding, path, budget)
         if loaded is not None:
             return loaded
-    started = time.perf_counter()
-    bdd = new_manager(encoding)
-    bdd.configure(reordering=True)
-    constraints = build_constraints(problem, bdd, encoding)
-    root = _conjoin(problem, encoding, bdd, constraints, started + budget_seconds)
-    _sift_until_settled(bdd, root)
-    bdd.configure(reordering=False)  # a fixed order keeps query times predictable
-    compiled = CompiledModel(problem, encoding, bdd, root, constraints,
-                             time.perf_counter() - started, from_cache=False)
-    if use_cache and problem.fingerprint:
+    try:
+        compiled = _compile(problem, encoding, _Meter(problem, encoding, budget),
+                            progress or (lambda _: None))
+    except CompileError as error:
+        if not error.model:
+            error = CompileError(problem.name, error.reason, budget=budget)
+        if cached:
+            _save_failure(error, budget, path)
+        raise error from None
+    if cached:
         _save(compiled, path)
     return compiled
 
 
+class _Meter:
+    """Counts the steps of one build from CUDD's own (deterministic) node counts."""
+
+    def __init__(self, problem: Problem, encoding: Encoding, budget: int) -> None:
+        self.problem, self.budget = problem, budget
+        self.groups = len(encoding.variables)
+        self.steps = 0
+        self._reorderings = 0
+
+    def charge(self, bdd: Any, done: int, total: int) -> None:
+        with warnings.catch_warnings():  # dd warns on every call about an unrelated unit
+            warnings.simplefilter("ignore")
+            stats = bdd.statistics()
+        live, reorderings = int(stats["n_nodes"]), int(stats["n_reorderings"])
+        self.steps += live + (reorderings - self._reorderings) * self.groups * live
+        self._reorderings = reorderings
+        if self.steps > self.budget:
+            raise CompileError(self.problem.name, f"needs more than {self.budget:,} BDD steps"
+                               f" (stopped after {done:,} of {total:,} constraints)",
+                               budget=self.budget)
+
+
+def _compile(problem: Problem, encoding: Encoding, meter: _Meter, progress: Progress
+             ) -> CompiledModel:
+    started = time.perf_counter()
+    bdd = new_manager(encoding)
+    bdd.configure(reordering=True)
+    constraints = build_constraints(problem, bdd, encoding)
+    meter.charge(bdd, 0, len(constraints))
+    root = _conjoin(problem, encoding, bdd, constraints, meter, progress)
+    _sift_until_settled(bdd, root)
+    bdd.configure(reordering=False)  # a fixed order keeps query times predictable
+    compiled = CompiledModel(problem, encoding, bdd, root, constraints,
+                             time.perf_counter() - started, from_cache=False,
+                             steps=meter.steps)
+    progress(f"compiled {problem.name}: {compiled.node_count:,} nodes, "
+             f"{meter.steps:,} of {meter.budget:,} steps")
+    return compiled
+
+
 def _conjoin(problem: Problem, encoding: Encoding, bdd: Any, constraints: dict[str, Function],
-             deadline: float) -> Function:
+             meter: _Meter, progress: Progress) -> Function:
     position = {v.name: v.index for v in encoding.variables}
     ordered = sorted(problem.constraints,
                      key=lambda s: (max((position[n] for n in s.scope), default=0), s.id))
+    every = max(_PROGRESS_STEPS, -(-len(ordered) // _PROGRESS_STEPS))  # about ten lines
     root = domains_bdd(bdd, encoding)
-    for spec in ordered:
+    for done, spec in enumerate(ordered, start=1):
         root &= constraints[spec.id]
-        if time.perf_counter() > deadline:
-            raise CompileError(f"model {problem.name!r} did not compile within the budget")
+        meter.charge(bdd, done, len(ordered))
+        if done % every == 0 and done < len(ordered):
+            progress(f"compiling {problem.name}: {done:,}/{len(ordered):,} constraints, "
+                     f"{meter.steps:,} of {meter.budget:,} steps")
     return root
 
 
@@ -129,7 +218,7 @@ def _save(compiled: CompiledModel, path: Path) -> None:
     payload = {"format": CACHE_FORMAT, "seconds": compiled.seconds,
                "order": [bdd.var_at_level(i) for i in range(len(bdd.vars))],
                "nodes": nodes, "roots": refs}
-    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    temporary = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
     temporary.write_text(json.dumps(payload, separators=(",", ":")))
     os.replace(temporary, path)
 
@@ -176,10 +265,26 @@ def load_nodes(bdd: Any, nodes: list[list[Any]], refs: dict[str, int]) -> dict[s
     return {name: get(reference) for name, reference in refs.items()}
 
 
-def _load(problem: Problem, encoding: Encoding, path: Path) -> CompiledModel | None:
+def _save_failure(error: CompileError, budget: int, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"format": FAILURE_FORMAT, "budget": budget, "reason": error.reason}
+    temporary = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+    temporary.write_text(json.dumps(payload))
+    os.replace(temporary, path)
+
+
+def _load(problem: Problem, encoding: Encoding, path: Path, budget: int
+          ) -> CompiledModel | None:
+    """The cached diagram; None to compile again (no entry, damaged, or an earlier failure
+    under a smaller budget); CompileError again for a failure under this budget or more."""
     started = time.perf_counter()
     try:
         payload = json.loads(path.read_text())
+        if payload.get("format") == FAILURE_FORMAT:
+            if int(payload["budget"]) >= budget:
+                raise CompileError(problem.name, str(payload["reason"]), budget=budget,
+                                   cached=True)
+            return None
         if payload.get("format") != CACHE_FORMAT:
             return None
         bdd = new_manager_in_order(encoding, payload["order"])

@@ -52,4 +52,15 @@ class ChoiceError(ModelError):
 
 
 class CompileError(RuntimeError):
-    """The decision-diagram compiler gave up (too large or over its time budget)."""
+    """The decision-diagram compiler gave up on a model (over its node budget, or an atom
+    too large to enumerate). ``str(error)`` is one line naming the model and the reason."""
+
+    def __init__(self, model: str, reason: str, *, budget: int | None = None,
+                 cached: bool = False) -> None:
+        self.model, self.reason, self.budget, self.cached = model, reason, budget, cached
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        if not self.model:  # raised below the compiler, which names the model
+            return self.reason
+        return f"model {self.model!r} does not compile to a BDD: {self.reason}"

@@ -8,12 +8,17 @@ fixed bits. Nodes below the deepest fixed level answer from a summary computed o
 click costs the part of the diagram above its deepest choice, and nothing in CUDD.
 
 References: ``2 * index + complemented``; index 0 is the terminal, so 0 is true, 1 false.
+
+Many threads ask at once, without a lock: the arrays never change after the copy, and the
+summaries kept across clicks are a pure function of their key (an id of fixed bits and a
+node), so whichever thread stores one first stores what any other would.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from configurator.blocks import BlockLayout
@@ -23,11 +28,29 @@ TRUE, FALSE = 0, 1
 _MEMO_LIMIT = 2_000_000
 
 
+@dataclass
+class _Memo:
+    """One generation of summaries, with the ids they are keyed by: a full memo is replaced
+    by a new generation, never cleared under a query that still uses it."""
+
+    codes: dict[int, int] = field(default_factory=dict)
+    counts: dict[int, int] = field(default_factory=dict)
+    signatures: dict[tuple[tuple[int, int], ...], int] = field(default_factory=lambda: {(): 0})
+    ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def id_of(self, signature: tuple[tuple[int, int], ...]) -> int:
+        found = self.signatures.get(signature)
+        if found is None:  # setdefault is atomic: two threads never get two ids for one key
+            found = self.signatures.setdefault(signature, next(self.ids))
+        return found
+
+
 @dataclass(frozen=True)
 class _Query:
     bits: list[int]  # per level: the fixed bit, or -1
     free: list[int]  # per level: how many free levels lie above it
     signature: list[int]  # per level: an id of the bits fixed at and below it
+    memo: _Memo  # the generation the ids belong to
 
 
 class FlatDiagram:
@@ -40,9 +63,7 @@ class FlatDiagram:
         self.root = self._export(root)
         # Summaries by fixed-bits id and reference, as plain integers: dictionaries of
         # integers are invisible to the garbage collector, however large they grow.
-        self._codes: dict[int, int] = {}
-        self._counts: dict[int, int] = {}
-        self._signatures: dict[tuple[tuple[int, int], ...], int] = {(): 0}
+        self._memo = _Memo()
         self._span = 2 * len(self.level)
         self._weights = layout.weight_of_level
         self._rank_of = [*layout.rank_of_level, len(layout.var_of_rank)]  # terminal: past all
@@ -104,10 +125,9 @@ class FlatDiagram:
         fixed bits at and below it. A node's summary depends only on the bits fixed at and
         below its level, so summaries are kept across clicks under that id: a new choice
         recomputes only the part of the diagram above it."""
-        if len(self._codes) > _MEMO_LIMIT:
-            self._codes.clear()
-            self._counts.clear()
-            self._signatures = {(): 0}
+        memo = self._memo
+        if len(memo.codes) > _MEMO_LIMIT:
+            memo = self._memo = _Memo()
         bits = [-1] * self.levels
         for level, bit in fixed.items():
             bits[level] = int(bit)
@@ -119,15 +139,17 @@ class FlatDiagram:
         for level in reversed(range(self.levels)):
             if bits[level] >= 0:
                 signature = ((level, bits[level]), *signature)
-            ids[level] = self._signatures.setdefault(signature, len(self._signatures))
-        return _Query(bits, free, ids)
+            ids[level] = memo.id_of(signature)
+        return _Query(bits, free, ids, memo)
 
     def _below(self, ref: int, query: _Query) -> tuple[int, int]:
         key = query.signature[self.level[ref >> 1]] * self._span + ref
-        codes = self._codes.get(key)
+        codes = query.memo.codes.get(key)
         if codes is not None:
-            return codes, self._counts[key]
-        codes, count = self._codes[key], self._counts[key] = self._explore(ref, query)
+            return codes, query.memo.counts[key]
+        codes, count = self._explore(ref, query)
+        query.memo.counts[key] = count  # the count first: a stored code implies its count
+        query.memo.codes[key] = codes
         return codes, count
 
     def _explore(self, ref: int, query: _Query) -> tuple[int, int]:
@@ -137,7 +159,7 @@ class FlatDiagram:
         function, every lookup hoisted into a local."""
         level_of, children, weights = self.level, self._children, self._weights
         bits, free, signature, span = query.bits, query.free, query.signature, self._span
-        summaries, counts, rank_of = self._codes, self._counts, self._rank_of
+        summaries, counts, rank_of = query.memo.codes, query.memo.counts, self._rank_of
         start = level_of[ref >> 1]
         rank = rank_of[start]
         last, jumps, own_codes = self._last_of_rank[rank], self._jumps(rank), self._own[rank]
@@ -165,7 +187,9 @@ class FlatDiagram:
                     key = signature[below] * span + child
                     found = summaries.get(key)
                     if found is None:
-                        codes, count = summaries[key], counts[key] = self._explore(child, query)
+                        codes, count = self._explore(child, query)
+                        counts[key] = count  # first, as in _below
+                        summaries[key] = codes
                     else:
                         codes, count = found, counts[key]
                     if not count:  # every path below disagrees with some fixed bit

@@ -21,6 +21,14 @@ _MEMO_LIMIT = 1_000_000
 _ZERO = Decimal(0)
 
 
+class _Costs:
+    """One generation of the per-node memo with the roots that keep its node ids unique."""
+
+    def __init__(self) -> None:
+        self.best: dict[int, dict[int, Decimal]] = {1: {}, -1: {}}
+        self.roots: list[Function] = []
+
+
 class PathCosts:
     def __init__(self, layout: BlockLayout, encoding: Encoding,
                  costs: Mapping[int, Sequence[Decimal]]) -> None:
@@ -31,8 +39,7 @@ class PathCosts:
         # Below the last block with costs every path costs nothing: no need to go there.
         self._last_costed = max((rank for rank, costs in enumerate(self._costs) if costs),
                                 default=-1)
-        self._memo: dict[int, dict[int, Decimal]] = {1: {}, -1: {}}
-        self._roots: list[Function] = []
+        self._memo = _Costs()
         self._matching: dict[tuple[int, int, int, int], Decimal] = {}
         self._prefix = {sign: self._prefix_sums(sign) for sign in (1, -1)}
         self._true, self._false = int(layout.bdd.true), int(layout.bdd.false)
@@ -55,6 +62,10 @@ class PathCosts:
     def best(self, root: Function, sign: int) -> Decimal | None:
         """Minimum (sign 1) or maximum (sign -1) total cost over the models of ``root``;
         None when it has none. Features cofactored out of ``root`` count as jumped."""
+        with self.layout.lock:  # walks CUDD nodes
+            return self._best(root, sign)
+
+    def _best(self, root: Function, sign: int) -> Decimal | None:
         key = int(root)
         if key == self._false:
             return None
@@ -63,24 +74,25 @@ class PathCosts:
         jumped = self._jumped(0, rank, sign)
         if key == self._true or rank > self._last_costed:
             return jumped
-        if len(self._memo[sign]) > _MEMO_LIMIT:
-            self._memo = {1: {}, -1: {}}
-            self._roots.clear()
-        self._roots.append(root)  # keeps the nodes below alive, so their ids stay unique
-        return jumped + self._below(root, key, sign)
+        memo = self._memo
+        if len(memo.best[sign]) > _MEMO_LIMIT:
+            memo = self._memo = _Costs()
+        memo.roots.append(root)  # keeps the nodes below alive, so their ids stay unique
+        return jumped + self._below(root, key, sign, memo.best[sign])
 
     def _jumped(self, first: int, end: int, sign: int) -> Decimal:
         prefix = self._prefix[sign]
         return prefix[end] - prefix[first] if first < end else _ZERO
 
-    def _below(self, entry: Function, key: int, sign: int) -> Decimal:
-        memo = self._memo[sign]
+    def _below(self, entry: Function, key: int, sign: int, memo: dict[int, Decimal]
+               ) -> Decimal:
         found = memo.get(key)
         if found is None:
-            found = memo[key] = self._explore(entry, key & 1, sign)
+            found = memo[key] = self._explore(entry, key & 1, sign, memo)
         return found
 
-    def _explore(self, entry: Function, negated: int, sign: int) -> Decimal:
+    def _explore(self, entry: Function, negated: int, sign: int, memo: dict[int, Decimal]
+                 ) -> Decimal:
         layout = self.layout
         start = entry.level
         rank = layout.rank_of_level[start]
@@ -103,7 +115,7 @@ class PathCosts:
                 cost = self._matching_codes(value | bit, known, rank, sign) + self._jumped(
                     rank + 1, below_rank, sign)
                 if below_rank <= self._last_costed:
-                    cost += self._below(child, key, sign)
+                    cost += self._below(child, key, sign, memo)
                 best = cost if best is None else pick(sign, (best, cost))
         assert best is not None  # a node that is not false has a path to 1
         return best

@@ -10,11 +10,17 @@ choices takes it (a solver model, a kept model from an earlier click that agrees
 choice, or a model reached from one by a checked chain of flips: satrepair), and removed only
 when the solver refutes it, unit propagation refutes it, or it was refuted under a subset of
 the current choices (with no choice, or at the previous click when choices were only added).
+
+A solver is one mutable object (a solve, then its model or core): every query holds the
+engine's lock. What is carried from one query to the next (kept models, dead values) only
+ever speeds up an answer that is exact anyway, so answers never depend on earlier traffic;
+cores are the preferred conflict in model order (QuickXplain), not the solver's own core.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
@@ -23,6 +29,7 @@ from pysat.solvers import Solver
 from configurator.bddbuild import Function
 from configurator.compiler import build_constraints, new_manager
 from configurator.encoding import Encoding, code_bits
+from configurator.explain import preferred_conflict
 from configurator.problem import Problem
 from configurator.satrepair import Clauses, Walk
 from configurator.satvalues import KeptModels, ValueTokens
@@ -46,6 +53,7 @@ class SatEngine:
         value not yet witnessed in this call, none of the carry-over and phase tricks."""
         self.problem = problem
         self.plain = plain
+        self._lock = threading.RLock()
         self.encoding = Encoding.of(problem.domains)
         if bdd is None or constraints is None:
             bdd = new_manager(self.encoding)
@@ -130,17 +138,20 @@ class SatEngine:
 
     def consistent(self, assignment: Assignment) -> bool:
         cube = self._cube(assignment)
-        if self._answer is not None and self._answer[0] == frozenset(cube):
-            return True  # the domains just answered for these choices found a model
-        return bool(self.solver.solve(assumptions=cube))
+        with self._lock:
+            answer = self._answer
+            if answer is not None and answer[0] == frozenset(cube):
+                return True  # the domains just answered for these choices found a model
+            return bool(self.solver.solve(assumptions=cube))
 
     def checker(self, fixed: Assignment) -> Callable[[Assignment], bool]:
         return lambda assignment: self.consistent({**fixed, **assignment})
 
     def witness(self, assignment: Assignment) -> dict[str, object] | None:
-        if not self.solver.solve(assumptions=self._cube(assignment)):
-            return None
-        return self._decode(self.solver.get_model() or [])
+        with self._lock:
+            if not self.solver.solve(assumptions=self._cube(assignment)):
+                return None
+            return self._decode(self.solver.get_model() or [])
 
     def _decode(self, model: list[int]) -> dict[str, object]:
         true = {lit for lit in model if lit > 0}
@@ -151,6 +162,11 @@ class SatEngine:
         """Each value is witnessed by some model; solver phases are pointed at the values not
         yet seen, so that one model usually witnesses many of them at once, and kept models
         and flip walks witness most of the rest without a solver call."""
+        with self._lock:
+            return self._domains(assignment, names)
+
+    def _domains(self, assignment: Assignment,
+                 names: Iterable[str] | None) -> dict[str, tuple[object, ...]]:
         chosen = None if names is None else set(names)
         wanted = [v for v in self.encoding.variables
                   if v.name not in assignment and (chosen is None or v.name in chosen)]
@@ -159,7 +175,7 @@ class SatEngine:
         if names is None and self._answer is not None and self._answer[0] == key:
             return dict(self._answer[1])
         if assignment and self._root_dead is None and not self.plain:
-            self.domains({})  # values dead with no choice stay dead under any choices
+            self._domains({}, None)  # values dead with no choice stay dead under any choices
         never = set() if self.plain else (self._root_dead or set()) | self._dead_before(key)
         unseen = set(chain.from_iterable(map(self.values.of, wanted))) - never
         if not self.solver.solve(assumptions=base):
@@ -260,21 +276,27 @@ class SatEngine:
         return None  # counting needs the compiled diagram
 
     def core(self, assignment: Assignment) -> list[str]:
-        """A minimal set of constraint ids that, with ``assignment``, has no solution."""
-        core = self.unsat_rules(assignment)
-        for cid in list(core):
-            trial = [c for c in core if c != cid]
-            if not self._guarded_solver().solve(assumptions=self.assumptions(assignment, trial)):
-                core = trial
-        return core
+        """The minimal set of constraint ids that, with ``assignment``, has no solution,
+        preferring rules earlier in the model (the same answer whatever was asked before)."""
+        cube = self._cube(assignment)
+
+        def consistent(rules: Sequence[str]) -> bool:
+            assumptions = cube + [self.selectors[cid] for cid in rules]
+            return bool(self._guarded_solver().solve(assumptions=assumptions))
+
+        in_model_order = [s.id for s in self.problem.constraints if s.id in self.selectors]
+        with self._lock:
+            return preferred_conflict(in_model_order, consistent)
 
     def unsat_rules(self, assignment: Assignment) -> list[str]:
         """Some constraint ids that, with ``assignment``, have no solution (the solver's
-        core, not yet minimal); empty when ``assignment`` is consistent."""
-        solver = self._guarded_solver()
-        if solver.solve(assumptions=self.assumptions(assignment, list(self.selectors))):
-            return []
-        return self._core_rules()
+        core, not yet minimal, and not the same from one call to the next); empty when
+        ``assignment`` is consistent."""
+        with self._lock:
+            solver = self._guarded_solver()
+            if solver.solve(assumptions=self.assumptions(assignment, list(self.selectors))):
+                return []
+            return self._core_rules()
 
     def _core_rules(self) -> list[str]:
         """The constraints among the assumptions of the last unsatisfiable call, in the

@@ -9,9 +9,10 @@ from decimal import Decimal
 from typing import Literal
 
 from configurator.bddengine import BddEngine
-from configurator.compiler import compile_problem
+from configurator.compiler import Progress, compile_problem
 from configurator.errors import ChoiceError, CompileError, ModelError
 from configurator.explain import Explanation, Rule, find_repair, minimal_blocking
+from configurator.memo import BoundedMemo
 from configurator.model import FeatureType, FeatureValue, ProductModel
 from configurator.pricing import PriceBreakdown, PriceRange, PriceSearch, price_breakdown
 from configurator.problem import problem_of
@@ -57,12 +58,18 @@ class ConfigurationState:
 
 
 class Configurator:
+    """One per product model version, shared by every request of a process: what it keeps
+    between requests is immutable once built, or a memo of a pure function of its key."""
+
     def __init__(self, model: ProductModel, *, engine: Literal["auto", "bdd", "sat"] = "auto",
-                 budget_seconds: float = 30.0, use_cache: bool = True) -> None:
+                 budget_steps: int | None = None, use_cache: bool = True,
+                 progress: Progress | None = None) -> None:
+        """``budget_steps``: the BDD compile budget (default $C2M_BDD_STEP_BUDGET, else the
+        compiler's), counted in steps so the engine never depends on how busy the machine is."""
         self.model = model
         self.problem = problem_of(model)
-        self.compile_error: str | None = None
-        self.engine: Engine = self._engine(engine, budget_seconds, use_cache)
+        self.compile_error: CompileError | None = None
+        self.engine: Engine = self._engine(engine, budget_steps, use_cache, progress)
         # The SAT view names the rules behind explanations; built now, not on the first
         # explanation a customer asks for.
         self.sat = self.engine if isinstance(self.engine, SatEngine) else SatEngine(
@@ -70,24 +77,34 @@ class Configurator:
         self.pricing = PriceSearch(model, self.engine)
         self._domain = {f.name: f.domain for f in model.features}
         self._root: dict[str, tuple[object, ...]] | None = None
-        self._states: dict[tuple[object, ...], ConfigurationState] = {}
-        self._cores: dict[tuple[tuple[str, object], ...], tuple[Rule, ...]] = {}
+        self._states: BoundedMemo[tuple[object, ...], ConfigurationState] = BoundedMemo(
+            _STATE_CACHE)
+        self._cores: BoundedMemo[tuple[tuple[str, object], ...], tuple[Rule, ...]] = (
+            BoundedMemo(_CORES_KEPT))
         # An engine is hundreds of thousands of objects that live as long as the process
         # (diagram summaries, clause lists); left to the collector, every full collection
         # walks them all, a pause of 100+ ms in the middle of some click.
         gc.freeze()
 
-    def _engine(self, kind: str, budget: float, use_cache: bool) -> Engine:
+    def _engine(self, kind: str, budget: int | None, use_cache: bool,
+                progress: Progress | None) -> Engine:
         if kind == "sat":
             return SatEngine(self.problem)
         try:
-            return BddEngine(compile_problem(self.problem, budget_seconds=budget,
-                                             use_cache=use_cache))
+            return BddEngine(compile_problem(self.problem, budget_steps=budget,
+                                             use_cache=use_cache, progress=progress))
         except CompileError as error:
             if kind == "bdd":
                 raise
-            self.compile_error = str(error)
+            self.compile_error = error
             return SatEngine(self.problem)
+
+    @property
+    def fallback_note(self) -> str | None:
+        """One line for the operator when ``auto`` fell back to SAT, else None."""
+        if self.compile_error is None:
+            return None
+        return f"{self.compile_error}; using the SAT engine instead (no completion count)"
 
     # -- validation ------------------------------------------------------------------------
     def check_choices(self, choices: Mapping[str, object]) -> dict[str, FeatureValue]:
@@ -106,15 +123,9 @@ class Configurator:
                   price: bool = True) -> ConfigurationState:
         """The state after ``choices`` (a mapping in click order). Recent states are kept:
         the landing state and back/forward clicks are asked for again and again."""
-        choices = self.check_choices(choices)
-        key = (tuple(choices.items()), explain, price)
-        cached = self._states.get(key)
-        if cached is None:
-            cached = self._configure(choices, explain, price)
-            if len(self._states) >= _STATE_CACHE:
-                del self._states[next(iter(self._states))]
-            self._states[key] = cached
-        return cached
+        checked = self.check_choices(choices)
+        return self._states.get((tuple(checked.items()), explain, price),
+                                lambda: self._configure(checked, explain, price))
 
     def _configure(self, choices: dict[str, FeatureValue], explain: bool, price: bool
                    ) -> ConfigurationState:
@@ -183,9 +194,10 @@ class Configurator:
 
     def _root_domain(self, name: str) -> tuple[object, ...]:
         """Values possible with no choice made; never-available values are grouped apart."""
-        if self._root is None:
-            self._root = self.engine.domains({})
-        root = self._root[name]
+        domains = self._root
+        if domains is None:  # the same for every thread that computes it
+            domains = self._root = self.engine.domains({})
+        root = domains[name]
         return root + tuple(v for v in self._domain[name] if not _in_domain(v, root))
 
     def _is_integer(self, name: str) -> bool:
@@ -220,14 +232,8 @@ class Configurator:
         """The constraints behind a conflict. The same few choices block many options (and
         every value of an integer run): their core is looked up once per session."""
         key = tuple(sorted(assignment.items(), key=lambda item: item[0]))
-        rules = self._cores.get(key)
-        if rules is None:
-            rules = tuple(Rule(cid, self.problem.constraint(cid).message)
-                          for cid in self._core(assignment))
-            if len(self._cores) >= _CORES_KEPT:
-                del self._cores[next(iter(self._cores))]
-            self._cores[key] = rules
-        return rules
+        return self._cores.get(key, lambda: tuple(
+            Rule(cid, self.problem.constraint(cid).message) for cid in self._core(assignment)))
 
     def _core(self, assignment: Mapping[str, object]) -> list[str]:
         """One rule the choices break on their own (read off the diagram), else the

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from configurator.api import coerce_choices, state_to_dict
-from configurator.errors import ModelError
+from configurator.errors import CompileError, ModelError
 from configurator.session import Configurator
 from configurator.sources import load_any
 
@@ -25,17 +25,26 @@ def register(cli: click.Group, bench: click.Group) -> None:
               help="A choice, in click order; repeat for several.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON documented in "
               "configurator/README.md.")
-@click.option("--engine", type=click.Choice(["auto", "bdd", "sat"]), default="auto")
+@click.option("--engine", type=click.Choice(["auto", "bdd", "sat"]), default="auto",
+              help="auto: the compiled BDD, or SAT when the model does not compile within "
+              "the budget; bdd: fail (exit code 3) instead.")
+@click.option("--bdd-budget", type=click.IntRange(min=1), default=None, metavar="STEPS",
+              help="Compile budget in BDD steps (default $C2M_BDD_STEP_BUDGET or 100,000,000);"
+              " the same on any machine, however busy.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en")
 def configure_command(model: str, choose: tuple[str, ...], as_json: bool, engine: str,
-                      lang: str) -> None:
+                      bdd_budget: int | None, lang: str) -> None:
     """Show every feature of MODEL: available options, unavailable ones with reasons,
     forced values, price range and the number of valid completions.
 
     MODEL is a model.yaml, a product folder, a sample product name (sofa), an XCSP 2.1
-    .xml or a DIMACS feature model."""
+    .xml or a DIMACS feature model. A model is compiled once (progress on stderr) into the
+    on-disk cache; later calls load it from there."""
     try:
-        configurator = Configurator(load_any(model), engine=engine)  # type: ignore[arg-type]
+        configurator = Configurator(load_any(model), engine=engine,  # type: ignore[arg-type]
+                                    budget_steps=bdd_budget, progress=_progress)
+        if configurator.fallback_note:
+            click.echo(f"note: {configurator.fallback_note}", err=True)
         raw = dict(_split(item) for item in choose)
         result = state_to_dict(configurator,
                                configurator.configure(coerce_choices(configurator, raw)))
@@ -43,12 +52,20 @@ def configure_command(model: str, choose: tuple[str, ...], as_json: bool, engine
     except ModelError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
+    except CompileError as error:
+        click.echo(f"error: {error}; use --engine auto or sat, or a larger --bdd-budget",
+                   err=True)
+        sys.exit(3)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         for warning in warnings:
             click.echo(f"warning: {warning}", err=True)
         click.echo(render_text(result, lang))
+
+
+def _progress(message: str) -> None:
+    click.echo(message, err=True)
 
 
 def _split(item: str) -> tuple[str, str]:

@@ -89,7 +89,7 @@ def _save(files: list[FileStorage], folder: Path) -> None:
 def _validate(folder: Path, root: Path) -> tuple[str, str]:
     """Everything that can be checked: model, rules (a valid product exists), BOM, routing."""
     engineering = load_engineering(folder, root)
-    Configurator(engineering.product, budget_seconds=20.0).check_model()
+    Configurator(engineering.product).check_model()
     return engineering.product.name, engineering.product.version
 
 

@@ -22,7 +22,7 @@ needs_data = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def renault() -> Configurator:
     model = load_xcsp(RENAULT / "xcsp2/megane.xml", RENAULT / "value_names.txt")
-    return Configurator(model, engine="bdd", budget_seconds=120)
+    return Configurator(model, engine="bdd")
 
 
 @needs_data
