@@ -8,7 +8,7 @@ they never disagree about what is fixed, what is down or when an operation reall
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -170,16 +170,28 @@ def build(
     setups = data.planner_setups(factory, families)
     known = Problem(machines, _orders(known_lines, origin), known_ops, setups)
     now_minutes = data.minutes_between(origin, now)
+    frozen_until = data.minutes_between(origin, now + FROZEN_HORIZON)
+    # Work starting inside the frozen horizon is fixed from here on (the planner would freeze
+    # it anyway); fixed work waits for late work before it: plan on what the floor can follow.
+    in_force = _frozen_before(data.planner_schedule(origin, live.stored), frozen_until)
     return PlanInput(
         parent_id=live.run.id if live.run else None,
         origin=origin,
         now=now_minutes,
-        frozen_until=data.minutes_between(origin, now + FROZEN_HORIZON),
+        frozen_until=frozen_until,
         known=known,
-        # Released work waits for late work before it: plan on what the floor can follow.
-        schedule=settle(known, data.planner_schedule(origin, live.stored), now_minutes),
+        schedule=settle(known, in_force, now_minutes),
         new_line_ids=tuple(line.id for line in new_lines),
         new=Problem(machines, _orders(new_lines, origin), new_ops, setups),
+    )
+
+
+def _frozen_before(schedule: Schedule, frozen_until: int) -> Schedule:
+    return Schedule(
+        tuple(
+            replace(a, status=Status.FROZEN) if not a.fixed and a.start < frozen_until else a
+            for a in schedule.assignments
+        )
     )
 
 

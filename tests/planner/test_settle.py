@@ -61,3 +61,12 @@ def test_a_settled_plan_passes_the_checker_with_the_reported_work_given() -> Non
     settled = settle(line(), planned(late_cut), now=100)
     given = [a for a in settled.assignments if a.fixed]
     assert check(line(), settled, given) == []
+
+
+def test_released_work_waits_for_other_work_the_shop_floor_started_on_its_machine_first() -> None:
+    started_first = Assignment("c/cut", "SAW", 5, 100, Status.RUNNING)
+    settled = settle(line(), planned(started_first), now=50).by_operation()
+    assert settled["a/cut"].start == 100 and settled["b/cut"].start >= settled["a/cut"].end + 15
+    assert settled["a/glue"].start >= settled["a/cut"].end
+    given = [a for a in settled.values() if a.fixed]
+    assert check(line(), Schedule(tuple(settled.values())), given) == []
