@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from c2m.web import admin, api, errors, health, i18n, mes_api, planning_views, shop, tracking
+    from c2m.web.status_api import blueprint as plant_status
 
     errors.register(app)
     i18n.register(app)
@@ -44,6 +45,6 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
         app.register_blueprint(page)
     # JSON APIs: browsers cannot send application/json cross-site without a CORS preflight,
     # and MES clients authenticate with bearer tokens, so form CSRF tokens do not apply.
-    for blueprint in (api.blueprint, mes_api.blueprint):
+    for blueprint in (api.blueprint, mes_api.blueprint, plant_status):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)

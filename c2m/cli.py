@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "c2m.commands.outbox",
     "c2m.commands.bench_app",
     "c2m.commands.web",
+    "c2m.commands.simulate",
 )
 
 

@@ -20,8 +20,10 @@ from mes_bridge.b2mml_status import sync_operations_performance
 from mes_bridge.lifecycle import EventKind
 from mes_bridge.model import Event, OperationActual, PayloadFormat
 from mes_bridge.payloads import event_document
-from mes_bridge.sim_intake import ReceivedWorkOrder
+from mes_bridge.sim_floor import Breakdown, Machines, lognormal_factor, wall_delay
+from mes_bridge.sim_intake import PlannedStep, ReceivedWorkOrder
 from mes_bridge.sim_state import SimState
+from planner.clock import Clock
 
 CALLBACK_POLICY = delivery.RetryPolicy(
     max_attempts=8, base_delay=0.2, max_delay=5.0, max_retry_after=10.0
@@ -68,6 +70,49 @@ def run_steps(order: ReceivedWorkOrder, state: SimState) -> list[Step]:
         steps.append(Step(planned.operation_id, planned.machine_id, start, end, scrap, pause))
         cursor = end
     return steps
+
+
+def floor_steps(
+    order: ReceivedWorkOrder, state: SimState, machines: Machines, now: datetime
+) -> list[Step]:
+    """Actual times on the business clock: an operation starts at its planned time at the
+    earliest, later when its predecessor, its machine or its crew is late; it lasts a lognormal
+    draw around the plan, and its machine may break down in the middle of it."""
+    steps: list[Step] = []
+    cursor = now
+    for planned in order.steps:
+        earliest = max(planned.planned_start, cursor, now) + _late_start(state)
+        span, breakdown = _actual_span(planned, state)
+        start = machines.book(planned.machine_id, earliest, span + breakdown)
+        pause = breakdown or None
+        if pause:
+            stop = start + span * state.uniform(0.2, 0.8)
+            machines.record_breakdown(Breakdown(planned.machine_id, stop, stop + pause))
+        end = start + span + breakdown
+        scrap = sum(state.draw(state.faults.scrap_rate) for _ in range(order.quantity))
+        steps.append(Step(planned.operation_id, planned.machine_id, start, end, scrap, pause))
+        cursor = end
+    return steps
+
+
+def _late_start(state: SimState) -> timedelta:
+    faults = state.faults
+    if not state.draw(faults.late_start_rate):
+        return timedelta(0)
+    return timedelta(minutes=state.exponential(faults.late_start_minutes))
+
+
+def _actual_span(planned: PlannedStep, state: SimState) -> tuple[timedelta, timedelta]:
+    """(working time, breakdown time) of one operation."""
+    faults = state.faults
+    planned_span = (planned.planned_end - planned.planned_start).total_seconds()
+    factor = lognormal_factor(faults.duration_spread, state.gauss())
+    span = timedelta(seconds=max(1.0, planned_span * factor))
+    if faults.interrupt_rate and state.draw(faults.interrupt_rate):
+        return span, span / 4
+    if state.draw(faults.breakdown_rate):
+        return span, timedelta(minutes=max(1.0, state.exponential(faults.breakdown_minutes)))
+    return span, timedelta(0)
 
 
 def abort_step(order: ReceivedWorkOrder, steps: list[Step], state: SimState) -> int | None:
@@ -158,9 +203,12 @@ class Executor:
         secret: str,
         senders: int = 4,
         callback_token: str | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.state, self.speed, self.callback_url, self.secret = state, speed, callback_url, secret
         self.callback_token = callback_token  # the MES client's bearer token (scope: events)
+        self.clock = clock  # the business clock; None: the legacy sped-up replay
+        self.machines = Machines()
         self._heap: list[tuple[float, int, Event, int]] = []
         self._counter = itertools.count()
         self._cond = threading.Condition()
@@ -199,7 +247,12 @@ class Executor:
             ]
 
     def execute(self, order: ReceivedWorkOrder) -> None:
-        steps = run_steps(order, self.state)
+        if self.clock is not None:
+            business_now = self.clock.now()
+            self.machines.forget_before(business_now - timedelta(days=2))
+            steps = floor_steps(order, self.state, self.machines, business_now)
+        else:
+            steps = run_steps(order, self.state)
         moments = timeline(order, steps, abort_step(order, steps, self.state))
         origin, now = steps[0].start, time.monotonic()
         with self._cond:
@@ -219,9 +272,15 @@ class Executor:
                     actuals,
                 )
                 # The tiny sequence term keeps events of the same shop instant in order.
-                delay = (shop_time - origin).total_seconds() / self.speed + sequence * 1e-4
+                delay = self._delay(shop_time, origin) + sequence * 1e-4
                 jitter = self.state.uniform(0, self.state.faults.shuffle_window)
                 self._push(now + delay + jitter, event, attempt=1)
+
+    def _delay(self, shop_time: datetime, origin: datetime) -> float:
+        """Wall seconds until `shop_time` happens: on the business clock, or sped up from now."""
+        if self.clock is not None:
+            return wall_delay(self.clock, shop_time)
+        return (shop_time - origin).total_seconds() / self.speed
 
     def _push(self, due: float, event: Event, attempt: int) -> None:
         heapq.heappush(self._heap, (due, next(self._counter), event, attempt))
@@ -242,10 +301,16 @@ class Executor:
     def _send_loop(self) -> None:
         while (item := self._next_due()) is not None:
             event, attempt = item
+            self._wait_while_muted()
             self.state.set_status(event.work_order_id, event.kind.value)
             copies = 2 if self.state.draw(self.state.faults.duplicate_rate) else 1
             for copy in range(copies):
                 self._send(event, attempt, duplicate=copy > 0)
+
+    def _wait_while_muted(self) -> None:
+        """During an outage nothing is called back; events pile up and go out afterwards."""
+        while self.state.faults.mute_callbacks and not self._stopped:
+            time.sleep(0.2)
 
     def _send(self, event: Event, attempt: int, duplicate: bool) -> None:
         if self.callback_url is None:

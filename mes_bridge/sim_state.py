@@ -39,6 +39,13 @@ class Faults:
     interrupt_rate: float = 0.0  # probability that an operation is interrupted, then resumed
     abort_ids: tuple[str, ...] = ()  # work orders aborted while running
     abort_rate: float = 0.0
+    # Shop floor on the business clock (see sim_floor; used when C2M_CLOCK_* are set).
+    duration_spread: float = 0.0  # sigma of the lognormal actual/planned duration; 0: legacy
+    late_start_rate: float = 0.0  # probability that an operation starts late
+    late_start_minutes: float = 20.0  # mean lateness of a late start (exponential)
+    breakdown_rate: float = 0.0  # probability that the machine breaks down during an operation
+    breakdown_minutes: float = 45.0  # mean length of a breakdown (exponential)
+    mute_callbacks: bool = False  # an outage: status events wait until it is over
 
     def updated(self, changes: dict[str, Any]) -> Faults:
         known = {f.name: f for f in fields(self)}
@@ -136,6 +143,14 @@ class SimState:
     def uniform(self, low: float, high: float) -> float:
         with self._lock:
             return self.rng.uniform(low, high)
+
+    def gauss(self) -> float:
+        with self._lock:
+            return self.rng.gauss(0.0, 1.0)
+
+    def exponential(self, mean: float) -> float:
+        with self._lock:
+            return self.rng.expovariate(1.0 / mean) if mean > 0 else 0.0
 
     def count(self, bucket: str, name: str) -> None:
         with self._lock:

@@ -28,8 +28,10 @@ from mes_bridge import signing
 from mes_bridge.errors import SignatureError
 from mes_bridge.payloads import event_document
 from mes_bridge.sim_executor import Executor
+from mes_bridge.sim_floor import clock_from_env
 from mes_bridge.sim_intake import IntakeError, ReceivedWorkOrder, read_work_order
 from mes_bridge.sim_state import Faults, SimState, Verdict
+from planner.clock import Clock
 
 log = logging.getLogger("mes_bridge.simulator")
 WORK_ORDER_PATHS = ("/work-orders", "/api/work-orders", "/")
@@ -47,6 +49,8 @@ class SimSettings:
     faults: Faults = field(default_factory=Faults)
     state_file: Path | None = None  # keeps applied keys across restarts
     callback_attempts: int = 8  # per event, with backoff capped at 5 s
+    # The business clock all c2m processes share (C2M_CLOCK_SPEED/ANCHOR); None: `speed` replay.
+    clock: Clock | None = field(default_factory=clock_from_env)
 
 
 class Simulator:
@@ -60,6 +64,7 @@ class Simulator:
             settings.callback_url,
             settings.secret,
             callback_token=settings.callback_token,
+            clock=settings.clock,
         )
         self.executor.policy = replace(
             self.executor.policy, max_attempts=settings.callback_attempts
@@ -89,7 +94,16 @@ class Simulator:
         self.server.shutdown()
 
     def state_document(self) -> dict[str, Any]:
-        return {**self.state.snapshot(), "pending_callbacks": self.executor.pending()}
+        breakdowns = [
+            {"machine": b.machine_id, "from": b.start.isoformat(), "until": b.end.isoformat()}
+            for b in self.executor.machines.breakdowns
+        ]
+        return {
+            **self.state.snapshot(),
+            "pending_callbacks": self.executor.pending(),
+            "clock": None if self.settings.clock is None else self.settings.clock.speed,
+            "breakdowns": breakdowns,
+        }
 
     def receive(
         self, headers: dict[str, str], body: bytes
