@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -53,6 +54,33 @@ def request_once(session: Session, kind: str) -> PlanRun:
         select(PlanRun).filter_by(kind=kind, status=PlanRunStatus.QUEUED).order_by(PlanRun.id)
     )
     return waiting if waiting is not None else request(session, kind)
+
+
+def request_breakdown(session: Session, window: dict[str, str]) -> PlanRun:
+    """A breakdown joins the repair already waiting, if any: one run re-plans around every
+    breakdown reported before it starts, instead of one search per breakdown."""
+    waiting = session.scalar(
+        select(PlanRun)
+        .filter_by(kind="breakdown", status=PlanRunStatus.QUEUED)
+        .order_by(PlanRun.id)
+    )
+    if waiting is not None:
+        windows = [*breakdown_windows(waiting.parameters or {}), window]
+        joined = session.execute(
+            update(PlanRun)
+            .where(PlanRun.id == waiting.id, PlanRun.status == PlanRunStatus.QUEUED)
+            .values(parameters={**windows[0], "more": windows[1:]})
+            .execution_options(synchronize_session=False)
+        )
+        if joined.rowcount == 1:  # type: ignore[attr-defined]
+            return waiting
+    return request(session, "breakdown", window)  # the waiting one started meanwhile
+
+
+def breakdown_windows(parameters: dict[str, Any]) -> list[dict[str, str]]:
+    """Every (machine, from, until) a breakdown run repairs around."""
+    first = {key: parameters[key] for key in ("machine", "from", "until") if key in parameters}
+    return ([first] if first else []) + list(parameters.get("more") or [])
 
 
 def take(sessions: sessionmaker[Session], run_id: int) -> bool:

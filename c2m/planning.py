@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -113,7 +114,7 @@ def _compute_and_store(
 
 
 def _compute(
-    kind: str, parameters: dict[str, str], plan: plant.PlanInput, time_limit_s: float
+    kind: str, parameters: dict[str, Any], plan: plant.PlanInput, time_limit_s: float
 ) -> Outcome:
     merged = plan.merged
     fixed = tuple(a for a in plan.schedule.assignments if a.fixed)
@@ -147,24 +148,30 @@ def _replanned(plan: plant.PlanInput, merged: Problem, time_limit_s: float) -> S
 
 
 def _after_breakdown(
-    plan: plant.PlanInput, merged: Problem, parameters: dict[str, str], time_limit_s: float
+    plan: plant.PlanInput, merged: Problem, parameters: dict[str, Any], time_limit_s: float
 ) -> Outcome:
-    """A machine is down for a window: unfinished work it hits moves (interrupted work
+    """Machines are down for windows: unfinished work they hit moves (interrupted work
     restarts after it); work before the frozen horizon elsewhere stays. The problem checked
-    afterwards carries the downtime, so nothing may sit in the window."""
-    machine = parameters["machine"]
-    down = Window(
-        data.minutes_between(plan.origin, datetime.fromisoformat(parameters["from"])),
-        data.minutes_between(plan.origin, datetime.fromisoformat(parameters["until"])),
+    afterwards carries the downtime, so nothing may sit in a window."""
+    downs = tuple(
+        (
+            window["machine"],
+            Window(
+                data.minutes_between(plan.origin, datetime.fromisoformat(window["from"])),
+                data.minutes_between(plan.origin, datetime.fromisoformat(window["until"])),
+            ),
+        )
+        for window in plan_runs.breakdown_windows(parameters)
     )
     start = _with_new_lines(plan)
     schedule = planner_api.reschedule_after(
-        merged, start, plan.frozen_until, breakdown=(machine, down), time_limit=time_limit_s
+        merged, start, plan.frozen_until, breakdowns=downs, time_limit=time_limit_s
     )
     machines = tuple(
-        replace(m, downtime=m.downtime + (down,)) if m.id == machine else m for m in merged.machines
+        replace(m, downtime=m.downtime + tuple(w for mid, w in downs if mid == m.id))
+        for m in merged.machines
     )
-    hit = {a.operation_id for a in start.assignments if _hit_by(a, machine, down)}
+    hit = {a.operation_id for a in start.assignments for mid, w in downs if _hit_by(a, mid, w)}
     fixed = tuple(a for a in plan.schedule.assignments if a.fixed and a.operation_id not in hit)
     return Outcome(replace(merged, machines=machines), schedule, fixed)
 

@@ -112,21 +112,21 @@ def reschedule_after(problem: Problem, schedule: Schedule, now: Minutes,
                      breakdown: tuple[str, Window] | None = None,
                      late: tuple[tuple[str, Minutes], ...] = (),
                      objective: Objective = Objective.WEIGHTED_TARDINESS,
-                     time_limit: float = 10.0, seed: int = 0) -> Schedule:
-    """Repair after a machine breakdown (machine id, downtime window) or ops running late
-    (operation id, new expected end). Work the breakdown hits (running, frozen or movable)
-    is re-planned: it restarts after the repair or moves to another machine."""
+                     time_limit: float = 10.0, seed: int = 0,
+                     breakdowns: tuple[tuple[str, Window], ...] = ()) -> Schedule:
+    """Repair after machine breakdowns (machine id, downtime window; one or several at once)
+    or ops running late (operation id, new expected end). Work a breakdown hits (running,
+    frozen or movable) is re-planned: it restarts after the repair or moves elsewhere."""
     machines = problem.machines
     stopped: set[str] = set()
-    if breakdown is not None:
-        mid, down = breakdown
+    for mid, down in ((breakdown,) if breakdown else ()) + tuple(breakdowns):
         if mid not in {m.id for m in machines}:
             raise PlanningError(f"breakdown of unknown machine {mid!r}")
         machines = tuple(replace(m, downtime=m.downtime + (down,)) if m.id == mid else m
                          for m in machines)
-        stopped = {a.operation_id for a in schedule.assignments
-                   if a.machine_id == mid and a.status is not Status.DONE
-                   and a.start < down.end and a.end > down.start}
+        stopped |= {a.operation_id for a in schedule.assignments
+                    if a.machine_id == mid and a.status is not Status.DONE
+                    and a.start < down.end and a.end > down.start}
     new_end = dict(late)
     kept = tuple(
         replace(a, status=Status.MOVABLE) if a.operation_id in stopped

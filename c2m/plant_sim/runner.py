@@ -29,7 +29,8 @@ SHOP_FAULTS = {
     "late_start_minutes": 20.0,
     "interrupt_rate": 0.02,
     "scrap_rate": 0.02,
-    "breakdown_rate": 0.004,
+    # About three breakdowns a simulated day in the soak: each asks the planner for a repair.
+    "breakdown_rate": 0.0015,
     "breakdown_minutes": 40.0,
 }
 SWEEP_GRACE_S = 20.0  # sweeper period (5 s) plus a busy worker's slack

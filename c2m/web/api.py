@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from c2m import auth, dispatch, orders, planning, products, release
+from c2m import auth, dispatch, orders, plan_runs, planning, products, release
 from c2m.auth import role_required
 from c2m.db import exclusive, session_factory, unit_of_work
 from c2m.errors import InvalidInput, NotFound
@@ -137,9 +137,11 @@ def request_plan_run() -> ResponseReturnValue:
     kind = str(body.get("kind", "insert"))
     if kind not in {"insert", "replan", "breakdown"}:
         raise InvalidInput("kind must be 'insert', 'replan' or 'breakdown'", "kind")
-    parameters = breakdown_parameters(body) if kind == "breakdown" else {}
     with unit_of_work(session_factory()) as session:
-        run_id = planning.request_plan(session, kind, parameters).id
+        if kind == "breakdown":
+            run_id = plan_runs.request_breakdown(session, breakdown_parameters(body)).id
+        else:
+            run_id = planning.request_plan(session, kind).id
     enqueue_plan(run_id)
     return jsonify({"plan_run": run_id, "status": "queued"}), 202
 
