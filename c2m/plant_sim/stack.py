@@ -139,7 +139,9 @@ class Stack:
             # One secret for pushes and callbacks, given to web, workers and MES alike.
             "C2M_MES_SECRET": "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode(),
         }
-        for name in ("C2M_DATABASE_URL", "C2M_BROKER_URL", "C2M_MES_FORMAT", "C2M_PRODUCTS_DIR"):
+        passed_on = ("C2M_DATABASE_URL", "C2M_BROKER_URL", "C2M_MES_FORMAT", "C2M_PRODUCTS_DIR",
+                     "C2M_PROMISE_MARGIN", "C2M_PROMISE_MARGIN_MIN_HOURS")
+        for name in passed_on:
             if os.environ.get(name):
                 env[name] = os.environ[name]
         if self.spec.plant_scale != 1:
