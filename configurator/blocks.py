@@ -13,8 +13,12 @@ from typing import Any
 from configurator.encoding import Encoding
 
 Function = Any
-_MEMO_LIMIT = 2_000_000
-_ROOT_LIMIT = 20_000
+# A generation of summaries lasts until either limit. Each root asked about keeps its own
+# CUDD nodes alive (on sofa ~40 nodes, ~10 summaries a root): 20,000 roots held ~120 MiB of
+# CUDD nodes per product in a web process. A click asks about a few dozen roots, so 1,000
+# still covers the clicks of a session.
+_MEMO_LIMIT = 200_000
+_ROOT_LIMIT = 1_000
 
 
 class _Summaries:

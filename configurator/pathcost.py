@@ -17,7 +17,10 @@ from configurator.blocks import BlockLayout
 from configurator.encoding import Encoding
 
 Function = Any
-_MEMO_LIMIT = 1_000_000
+# As in configurator.blocks: a generation ends at either limit, since each root kept holds
+# its CUDD nodes alive (with no root limit they grew with every price search).
+_MEMO_LIMIT = 200_000
+_ROOT_LIMIT = 1_000
 _ZERO = Decimal(0)
 
 
@@ -75,7 +78,7 @@ class PathCosts:
         if key == self._true or rank > self._last_costed:
             return jumped
         memo = self._memo
-        if len(memo.best[sign]) > _MEMO_LIMIT:
+        if len(memo.best[sign]) > _MEMO_LIMIT or len(memo.roots) > _ROOT_LIMIT:
             memo = self._memo = _Costs()
         memo.roots.append(root)  # keeps the nodes below alive, so their ids stay unique
         return jumped + self._below(root, key, sign, memo.best[sign])

@@ -19,6 +19,10 @@ from configurator.intervals import as_number, bounds
 from configurator.model import FeatureType, Label, ProductModel
 from configurator.pathcost import PathCosts, pick
 
+# Bounds of one price term over the domains of its features (~500 bytes each on sofa): cheap
+# to recompute, so a few thousand, not the 200,000 that let one web process grow for hours.
+_BOUNDS_KEPT = 5_000
+
 NODE_LIMIT = 4000
 
 
@@ -188,7 +192,7 @@ class PriceSearch:
         key = (index, tuple(tuple(domains[n]) for n in self._supports[index]))
         found = self._bounds_memo.get(key)
         if found is None:
-            if len(self._bounds_memo) > 200_000:
+            if len(self._bounds_memo) > _BOUNDS_KEPT:
                 self._bounds_memo.clear()
             found = bounds(self.terms[index], domains, self.attributes)
             self._bounds_memo[key] = found

@@ -14,7 +14,8 @@ the current choices (with no choice, or at the previous click when choices were 
 A solver is one mutable object (a solve, then its model or core): every query holds the
 engine's lock. What is carried from one query to the next (kept models, dead values) only
 ever speeds up an answer that is exact anyway, so answers never depend on earlier traffic;
-cores are the preferred conflict in model order (QuickXplain), not the solver's own core.
+cores are the preferred conflict in model order (as QuickXplain finds it); the solver's own
+core only narrows the search.
 """
 
 from __future__ import annotations
@@ -277,16 +278,20 @@ class SatEngine:
 
     def core(self, assignment: Assignment) -> list[str]:
         """The minimal set of constraint ids that, with ``assignment``, has no solution,
-        preferring rules earlier in the model (the same answer whatever was asked before)."""
+        preferring rules earlier in the model (the same answer whatever was asked before:
+        the solver's own cores only narrow the search)."""
         cube = self._cube(assignment)
+        by_literal = {literal: cid for cid, literal in self.selectors.items()}
 
-        def consistent(rules: Sequence[str]) -> bool:
-            assumptions = cube + [self.selectors[cid] for cid in rules]
-            return bool(self._guarded_solver().solve(assumptions=assumptions))
+        def conflict_of(rules: Sequence[str]) -> list[str] | None:
+            solver = self._guarded_solver()
+            if solver.solve(assumptions=cube + [self.selectors[cid] for cid in rules]):
+                return None
+            return [by_literal[lit] for lit in solver.get_core() or [] if lit in by_literal]
 
         in_model_order = [s.id for s in self.problem.constraints if s.id in self.selectors]
         with self._lock:
-            return preferred_conflict(in_model_order, consistent)
+            return preferred_conflict(in_model_order, conflict_of)
 
     def unsat_rules(self, assignment: Assignment) -> list[str]:
         """Some constraint ids that, with ``assignment``, have no solution (the solver's

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import sys
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -71,9 +72,45 @@ def test_concurrent_clicks_on_shared_configurators_all_succeed_and_agree_with_a_
     assert [i for i, body in enumerate(got) if body != expected[i % len(requests)]] == []
 
 
-def _conflicts_of(rules: set[frozenset[str]]) -> Any:
-    """A consistency check where the given rule sets are the minimal conflicts."""
-    return lambda subset: not any(conflict <= set(subset) for conflict in rules)
+def _conflicts_of(rules: set[frozenset[str]], core: str = "exact", seed: int = 0) -> Any:
+    """A check where the given rule sets are the minimal conflicts. Its cores, like a
+    solver's, are an inconsistent part of what was asked: ``exact`` one of the minimal
+    conflicts, ``everything`` the whole question, ``noisy`` a conflict with random extras."""
+    rng = random.Random(seed)
+
+    def conflict_of(subset: Sequence[str]) -> list[str] | None:
+        hit = sorted((c for c in rules if c <= set(subset)), key=sorted)
+        if not hit:
+            return None
+        if core == "everything":
+            return list(subset)
+        extra = [item for item in subset if core == "noisy" and rng.random() < 0.3]
+        found = sorted(set(rng.choice(hit)) | set(extra))
+        rng.shuffle(found)
+        return found
+
+    return conflict_of
+
+
+def _counted(check: Any) -> tuple[Any, list[int]]:
+    calls = [0]
+
+    def counting(subset: Sequence[str]) -> list[str] | None:
+        calls[0] += 1
+        return check(subset)
+
+    return counting, calls
+
+
+def _preferred_by_definition(items: list[str], rules: set[frozenset[str]]) -> list[str]:
+    """Junker's preferred conflict, straight from its definition: its last rule ends the
+    shortest inconsistent prefix, then the same with the rules found as background."""
+    found: set[str] = set()
+    while rules and not any(c <= found for c in rules):
+        end = next(k for k in range(1, len(items) + 1)
+                   if any(c <= found | set(items[:k]) for c in rules))
+        found.add(items[end - 1])
+    return [item for item in items if item in found]
 
 
 @pytest.mark.parametrize(("conflicts", "preferred"), [
@@ -86,3 +123,22 @@ def test_the_preferred_conflict_depends_only_on_the_rules_and_their_order(confli
     found = preferred_conflict(list("abcdefg"), _conflicts_of(conflicts))
     assert found == preferred
     assert not any(c < set(found) for c in conflicts)  # minimal: nothing smaller conflicts
+
+
+@pytest.mark.parametrize("core", ["exact", "everything", "noisy"])
+def test_the_preferred_conflict_is_the_same_whatever_cores_the_solver_returns(core):
+    rng = random.Random(7)
+    for trial in range(300):
+        items = [f"r{i}" for i in range(rng.randint(1, 30))]
+        conflicts = {frozenset(rng.sample(items, rng.randint(1, min(3, len(items)))))
+                     for _ in range(rng.randint(0, 4))}
+        found = preferred_conflict(items, _conflicts_of(conflicts, core, seed=trial))
+        assert found == _preferred_by_definition(items, conflicts), (items, conflicts)
+
+
+def test_solver_cores_make_the_preferred_conflict_cost_a_few_checks_per_rule():
+    items = [f"r{i}" for i in range(120)]  # about Renault's 113 rules
+    check, calls = _counted(_conflicts_of({frozenset({"r17", "r90"})}, "exact"))
+    assert preferred_conflict(items, check) == ["r17", "r90"]
+    # QuickXplain ignores cores: about 2k*log2(n/k), 19 checks here
+    assert calls[0] <= 6
