@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HTMX := c2m/static/vendor/htmx.min.js
 PYTEST_ARGS ?=
+# The installed package reads nothing beside the checkout; developers and CI hand it the
+# shared B2MML schema set through its setting.
+SHARED_B2MML := $(abspath ../shared/standards/b2mml)
+export C2M_B2MML_DIR ?= $(if $(wildcard $(SHARED_B2MML)),$(SHARED_B2MML))
 
 .PHONY: setup run test lint pytest clean
 

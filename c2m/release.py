@@ -48,7 +48,7 @@ def use_b2mml_schemas(settings: Settings) -> str:
     if not missing:
         return "ok"
     if settings.b2mml_dir is None:
-        where = "C2M_B2MML_DIR is not set and there is no ../shared/standards/b2mml"
+        where = "C2M_B2MML_DIR is not set"
     else:
         where = f"C2M_B2MML_DIR={settings.b2mml_dir} lacks {', '.join(missing)}"
     line = f"B2MML schemas not found ({where}): B2MML is sent without XSD validation"

@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEVELOPER_B2MML_DIR = REPO_ROOT.parent / "shared" / "standards" / "b2mml"
 
 
 class SettingsError(ValueError):
@@ -124,10 +123,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
 
 def _b2mml_dir(env: Mapping[str, str]) -> Path | None:
-    """$C2M_B2MML_DIR; for developers, `shared/standards/b2mml` beside the checkout."""
-    if env.get("C2M_B2MML_DIR"):
-        return Path(env["C2M_B2MML_DIR"]).resolve()
-    return DEVELOPER_B2MML_DIR if DEVELOPER_B2MML_DIR.is_dir() else None
+    """$C2M_B2MML_DIR, or none: the package never looks outside itself (the checkout's
+    Makefile sets it from ../shared for developers)."""
+    return Path(env["C2M_B2MML_DIR"]).resolve() if env.get("C2M_B2MML_DIR") else None
 
 
 def _fresh_webhook_secret() -> str:

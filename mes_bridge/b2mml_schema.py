@@ -47,13 +47,12 @@ def use_standards_dir(folder: Path | None) -> None:
 
 def standards_dir() -> Path | None:
     """Where the XSDs are looked up: the application's choice, else $C2M_B2MML_DIR, else
-    `shared/standards/b2mml` beside the repository checkout (developers)."""
+    nowhere. Nothing outside the installed package is guessed at: an installed c2m has no
+    checkout beside it."""
     if _Choice.made:
         return _Choice.folder
     configured = os.environ.get(ENV_VAR)
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parent.parent.parent / "shared" / "standards" / "b2mml"
+    return Path(configured) if configured else None
 
 
 def missing_schemas() -> list[str]:

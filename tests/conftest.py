@@ -31,6 +31,10 @@ REPO = Path(__file__).resolve().parent.parent
 UNDER_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # What every developer and CI share (benchmarks, B2MML schemas) lies beside the checkout.
 SHARED = Path(os.environ.get("C2M_SHARED_DIR") or REPO.parent / "shared")
+# c2m finds B2MML schemas only through its setting; the suite hands it the shared set (in
+# this process and, through the environment, in every process it starts).
+if (SHARED / "standards/b2mml").is_dir():
+    os.environ.setdefault("C2M_B2MML_DIR", str(SHARED / "standards/b2mml"))
 # `c2m serve` logs at INFO: a log call that breaks only when its level is enabled must break here.
 LOG_LEVEL = "INFO"
 
@@ -71,6 +75,7 @@ def service_env(instance_dir: Path) -> dict[str, str]:
         "C2M_BROKER_URL": os.environ.get("C2M_BROKER_URL")
         or f"sqla+sqlite:///{instance_dir / 'broker.sqlite'}",
         "C2M_SECRET_KEY": "test-secret",
+        "C2M_B2MML_DIR": os.environ.get("C2M_B2MML_DIR", ""),
         "C2M_LOG_LEVEL": LOG_LEVEL,
         # One simulator and one web server per test session; workers deliver to them.
         "C2M_MES_SECRET": "whsec_" + base64.b64encode(b"c2m-test-mes-secret-0123").decode(),

@@ -140,7 +140,7 @@ class Stack:
             "C2M_MES_SECRET": "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode(),
         }
         passed_on = ("C2M_DATABASE_URL", "C2M_BROKER_URL", "C2M_MES_FORMAT", "C2M_PRODUCTS_DIR",
-                     "C2M_PROMISE_MARGIN", "C2M_PROMISE_MARGIN_MIN_HOURS")
+                     "C2M_PROMISE_MARGIN", "C2M_PROMISE_MARGIN_MIN_HOURS", "C2M_B2MML_DIR")
         for name in passed_on:
             if os.environ.get(name):
                 env[name] = os.environ[name]

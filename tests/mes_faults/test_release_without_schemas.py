@@ -15,7 +15,6 @@ from lxml import etree
 from sqlalchemy import select
 
 from c2m import bootstrap, orders, planning
-from c2m import settings as settings_module
 from c2m.app import create_app
 from c2m.db import unit_of_work
 from c2m.models import OutboxMessage, OutboxStatus, PlanRun
@@ -103,14 +102,13 @@ def test_a_release_without_schemas_sends_unvalidated_b2mml_and_health_says_so(
     assert health["b2mml"] == lines[0]
 
 
-def test_without_a_setting_or_a_shared_folder_beside_the_checkout_there_is_no_schema_set(
+def test_without_the_setting_there_is_no_schema_set_even_beside_a_shared_folder(
     settings: Settings,
     clean_database: str,
     monkeypatch: pytest.MonkeyPatch,
     restore_schema_choice: None,
 ) -> None:
     monkeypatch.delenv("C2M_B2MML_DIR", raising=False)
-    monkeypatch.setattr(settings_module, "DEVELOPER_B2MML_DIR", Path("/nonexistent/b2mml"))
     bare = load_settings(
         {
             "C2M_INSTANCE_DIR": str(settings.instance_dir),
