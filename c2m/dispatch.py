@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
@@ -92,11 +93,20 @@ def claim(
 def _blocked(session: Session, row: OutboxMessage) -> bool:
     """An earlier message of the same work order is not settled yet: keep the order."""
     earlier = select(OutboxMessage.id).where(
-        OutboxMessage.work_order_id == row.work_order_id,
-        OutboxMessage.sequence < row.sequence,
-        OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT]),
+        _unsettled_before(OutboxMessage, row.work_order_id, row.sequence)
     )
     return session.scalar(earlier.limit(1)) is not None
+
+
+def _unsettled_before(
+    rows: type[OutboxMessage], work_order_id: Any, sequence: Any
+) -> ColumnElement[bool]:
+    """Messages among `rows` of the work order, earlier in its sequence, not settled yet."""
+    return and_(
+        rows.work_order_id == work_order_id,
+        rows.sequence < sequence,
+        rows.status.in_([OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT]),
+    )
 
 
 def record(sessions: sessionmaker[Session], message_id: str, decision: delivery.Decision) -> None:
@@ -212,9 +222,7 @@ def _needs_task(now: datetime, window: timedelta) -> ColumnElement[bool]:
     """Due, first in line for its work order, and no task for it sent within `window`."""
     earlier = aliased(OutboxMessage)
     blocked = exists().where(
-        earlier.work_order_id == OutboxMessage.work_order_id,
-        earlier.sequence < OutboxMessage.sequence,
-        earlier.status.in_([OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT]),
+        _unsettled_before(earlier, OutboxMessage.work_order_id, OutboxMessage.sequence)
     )
     return and_(
         OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT]),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -22,11 +21,10 @@ from c2m.models import LockName, MesEvent, OrderLine, Unit, WorkOrder, utc_now
 from mes_bridge.errors import InvalidTransition
 from mes_bridge.intake import Outcome, Progress, fold, quantity_problem
 from mes_bridge.lifecycle import EventKind, WorkOrderState, transition
-from mes_bridge.model import Event, OperationActual
+from mes_bridge.model import Event
 
 log = get_logger(__name__)
 REPLAN_ON = {EventKind.ABORTED, EventKind.INTERRUPTED}
-LATE_AFTER = timedelta(minutes=30)  # drift that moves the plan; less is absorbed by slack
 
 
 @dataclass(frozen=True)
@@ -108,7 +106,7 @@ def _apply(session: Session, work_order: WorkOrder, progress: Progress, event: E
     line = session.get_one(OrderLine, work_order.order_line_id)
     if changed:
         _mirror_order(line, progress.state)
-    late = _record_actuals(session, line, event.operations)
+    late = shop_floor.record(session, line, event.operations)
     if changed and progress.state is WorkOrderState.COMPLETED:
         _create_units(session, work_order, line.quantity)
     if late or (changed and event.kind in REPLAN_ON):
@@ -121,13 +119,6 @@ def _mirror_order(line: OrderLine, state: WorkOrderState) -> None:
         line.order.status = transition(line.order.status, state)
     except InvalidTransition:
         return
-
-
-def _record_actuals(
-    session: Session, line: OrderLine, actuals: tuple[OperationActual, ...]
-) -> bool:
-    """Actuals are facts of their own (c2m.shop_floor); True when the plan should follow."""
-    return shop_floor.record(session, line, actuals)
 
 
 def unit_code(work_order_id: int, serial: int) -> str:

@@ -8,7 +8,7 @@ they never disagree about what is fixed, what is down or when an operation reall
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -25,6 +25,7 @@ from c2m.models import (
     PlanRun,
 )
 from mes_bridge.lifecycle import WorkOrderState
+from planner.api import freeze_horizon
 from planner.model import Operation, Problem, Schedule, Status
 from planner.settle import settle
 from routing.factory import Factory
@@ -173,7 +174,7 @@ def build(
     frozen_until = data.minutes_between(origin, now + FROZEN_HORIZON)
     # Work starting inside the frozen horizon is fixed from here on (the planner would freeze
     # it anyway); fixed work waits for late work before it: plan on what the floor can follow.
-    in_force = _frozen_before(data.planner_schedule(origin, live.stored), frozen_until)
+    in_force = freeze_horizon(data.planner_schedule(origin, live.stored), frozen_until)
     return PlanInput(
         parent_id=live.run.id if live.run else None,
         origin=origin,
@@ -183,15 +184,6 @@ def build(
         schedule=settle(known, in_force, now_minutes),
         new_line_ids=tuple(line.id for line in new_lines),
         new=Problem(machines, _orders(new_lines, origin), new_ops, setups),
-    )
-
-
-def _frozen_before(schedule: Schedule, frozen_until: int) -> Schedule:
-    return Schedule(
-        tuple(
-            replace(a, status=Status.FROZEN) if not a.fixed and a.start < frozen_until else a
-            for a in schedule.assignments
-        )
     )
 
 

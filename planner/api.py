@@ -32,10 +32,16 @@ def plan_fjsp(problem: Problem, time_limit: float = 10.0, seed: int = 0) -> Sche
     return to_schedule(c, optimise(c, Objective.MAKESPAN, time_limit, seed))
 
 
+def freeze_horizon(schedule: Schedule, frozen_until: Minutes) -> Schedule:
+    """The schedule with movable work starting inside the frozen horizon frozen."""
+    return Schedule(tuple(replace(a, status=Status.FROZEN)
+                          if not a.fixed and a.start < frozen_until else a
+                          for a in schedule.assignments))
+
+
 def split_fixed(schedule: Schedule, frozen_until: Minutes) -> list[Assignment]:
     """Done, running and frozen work, plus movable work starting inside the frozen horizon."""
-    return [a if a.fixed else replace(a, status=Status.FROZEN)
-            for a in schedule.assignments if a.fixed or a.start < frozen_until]
+    return [a for a in freeze_horizon(schedule, frozen_until).assignments if a.fixed]
 
 
 def reoptimise(problem: Problem, schedule: Schedule, frozen_until: Minutes,
@@ -178,5 +184,6 @@ def _completions(problem: Problem, schedule: Schedule) -> dict[str, Minutes]:
     return done
 
 
-__all__ = ["Machine", "diff", "insert_orders", "plan_fjsp", "promise", "reoptimise",
+__all__ = ["Machine", "diff", "freeze_horizon", "insert_orders", "plan_fjsp", "promise",
+           "reoptimise",
            "reschedule_after", "split_fixed", "weighted_tardiness"]

@@ -21,6 +21,7 @@ def settle(problem: Problem, schedule: Schedule, now: Minutes) -> Schedule:
     than planned and in the planned order; other assignments unchanged."""
     ops = {op.id: op for op in problem.operations}
     windows = {m.id: availability(m) for m in problem.machines}
+    setups = problem.setup_map()
     busy: dict[str, list[Assignment]] = {}  # fixed work holding each machine, by start
     placed = {a.operation_id: a for a in schedule.assignments if a.status is not Status.FROZEN}
     for a in placed.values():
@@ -29,7 +30,7 @@ def settle(problem: Problem, schedule: Schedule, now: Minutes) -> Schedule:
     frozen = [a for a in schedule.assignments if a.status is Status.FROZEN]
     for a in sorted(frozen, key=_span):
         if a.operation_id in ops:
-            a = _earliest(a, problem, ops, placed, busy.get(a.machine_id, []), windows, now)
+            a = _earliest(a, setups, ops, placed, busy.get(a.machine_id, []), windows, now)
         placed[a.operation_id] = a
         insort(busy.setdefault(a.machine_id, []), a, key=_span)
     return Schedule(tuple(placed[a.operation_id] for a in schedule.assignments))
@@ -41,7 +42,7 @@ def _span(a: Assignment) -> tuple[Minutes, Minutes]:
 
 def _earliest(
     a: Assignment,
-    problem: Problem,
+    setups: dict[tuple[str, str], Minutes],
     ops: dict,
     placed: dict[str, Assignment],
     busy: list[Assignment],
@@ -51,7 +52,7 @@ def _earliest(
     op = ops[a.operation_id]
     ready = max([a.start, now] + [placed[p].end for p in op.predecessors if p in placed])
     span = a.end - a.start
-    start = _free_start(a, ready, span, problem, ops, busy, windows.get(a.machine_id, []))
+    start = _free_start(a, ready, span, setups, ops, busy, windows.get(a.machine_id, []))
     return a if start == a.start else replace(a, start=start, end=start + span)
 
 
@@ -59,14 +60,13 @@ def _free_start(
     a: Assignment,
     ready: Minutes,
     span: Minutes,
-    problem: Problem,
+    setups: dict[tuple[str, str], Minutes],
     ops: dict,
     busy: list[Assignment],
     windows: list[Window],
 ) -> Minutes:
     """The first start at or after `ready` clear of the fixed work on the machine (with its
     changeovers) and inside one shift window; bounded by the machine's work, so it ends."""
-    setups = problem.setup_map()
     family = ops[a.operation_id].setup_family
 
     def change(first: str, then: str) -> Minutes:
