@@ -45,4 +45,7 @@ _register_all()
 
 
 def main() -> None:
+    from c2m.memory import limit_malloc_arenas
+
+    limit_malloc_arenas()  # before any thread starts: the web server's threads share two arenas
     cli(prog_name="c2m")

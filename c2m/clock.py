@@ -1,7 +1,8 @@
-"""The business clock of this process, from `C2M_CLOCK_SPEED` and `C2M_CLOCK_ANCHOR`.
+"""The business clock of this process, from `C2M_CLOCK_SPEED`, `C2M_CLOCK_ANCHOR` and
+`C2M_CLOCK_START` (planner.clock reads them).
 
-Every process of one deployment (web, workers, the MES simulator) reads the same two
-variables, so they agree on business time; unset, business time is the wall clock.
+Every process of one deployment (web, workers, the MES simulator) reads the same variables,
+so they agree on business time; unset, business time is the wall clock.
 """
 
 from __future__ import annotations
@@ -10,11 +11,9 @@ import os
 from datetime import datetime
 from functools import lru_cache
 
-from planner.clock import WALL, Clock
+from planner.clock import WALL, Clock, ClockSettingError, clock_from_env
 
-
-class ClockSettingError(ValueError):
-    pass
+__all__ = ["ClockSettingError", "business_clock", "business_now", "clock_from"]
 
 
 @lru_cache(maxsize=1)
@@ -23,26 +22,7 @@ def business_clock() -> Clock:
 
 
 def clock_from(env: os._Environ[str] | dict[str, str]) -> Clock:
-    raw_speed = env.get("C2M_CLOCK_SPEED") or "1"
-    try:
-        speed = float(raw_speed)
-    except ValueError:
-        raise ClockSettingError(f"C2M_CLOCK_SPEED={raw_speed!r} is not a number") from None
-    if speed <= 0:
-        raise ClockSettingError(f"C2M_CLOCK_SPEED={raw_speed!r} must be above zero")
-    raw_anchor = env.get("C2M_CLOCK_ANCHOR")
-    if not raw_anchor:
-        if speed != 1:
-            raise ClockSettingError("C2M_CLOCK_SPEED needs C2M_CLOCK_ANCHOR (when it started)")
-        return WALL
-    try:
-        anchor = datetime.fromisoformat(raw_anchor)
-    except ValueError:
-        message = f"C2M_CLOCK_ANCHOR={raw_anchor!r} is not an ISO 8601 time"
-        raise ClockSettingError(message) from None
-    if anchor.tzinfo is None:
-        raise ClockSettingError(f"C2M_CLOCK_ANCHOR={raw_anchor!r} needs a time zone")
-    return Clock(anchor, speed)
+    return clock_from_env(env) or WALL
 
 
 def business_now() -> datetime:

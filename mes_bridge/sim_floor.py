@@ -1,6 +1,6 @@
 """The simulator's shop floor on the business clock: machines that are busy, late, and break.
 
-With `C2M_CLOCK_SPEED` and `C2M_CLOCK_ANCHOR` set (the same variables every c2m process reads),
+With `C2M_CLOCK_SPEED` and `C2M_CLOCK_ANCHOR` set (the variables every c2m process reads),
 an operation planned at business time T starts no earlier than T, nor before its predecessor
 ends, nor while its machine is busy with earlier work; it lasts a lognormal draw around its
 planned duration, may start late, may be interrupted by a machine breakdown. Without them the
@@ -18,28 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from planner.clock import Clock
+from planner.clock import clock_from_env as read_clock
 
 MIN_SPAN = timedelta(seconds=1)
 
 
-class ClockSettingError(ValueError):
-    pass
-
-
 def clock_from_env(env: Mapping[str, str] | None = None) -> Clock | None:
     """The deployment's business clock, or None when the variables are unset (wall clock)."""
-    env = os.environ if env is None else env
-    raw_speed, raw_anchor = env.get("C2M_CLOCK_SPEED") or "", env.get("C2M_CLOCK_ANCHOR") or ""
-    if not raw_speed and not raw_anchor:
-        return None
-    try:
-        speed = float(raw_speed or "1")
-        anchor = datetime.fromisoformat(raw_anchor)
-    except ValueError as error:
-        raise ClockSettingError(f"C2M_CLOCK_SPEED/C2M_CLOCK_ANCHOR unreadable: {error}") from None
-    if speed <= 0 or anchor.tzinfo is None:
-        raise ClockSettingError("C2M_CLOCK_SPEED must be above zero, C2M_CLOCK_ANCHOR aware")
-    return Clock(anchor, speed)
+    return read_clock(os.environ if env is None else env)
 
 
 def wall_delay(clock: Clock, moment: datetime) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 
 import click
 
@@ -26,6 +27,12 @@ import click
     show_default=True,
     type=float,
     help="Business seconds per wall second (1440: a day in a minute).",
+)
+@click.option(
+    "--start",
+    default=None,
+    help="Business time the run starts at (ISO 8601 with zone, or 'now'); "
+    "default: the plant's first shift of next week, so a run never begins on a weekend.",
 )
 @click.option("--seed", default=1, show_default=True, type=int)
 @click.option(
@@ -102,6 +109,7 @@ def simulate(
     from c2m.plant_sim.stack import StackError
 
     _check_fractions(options)
+    options["start"] = _start(options.get("start"))
     if workers is None:
         workers = 2 if (os.environ.get("C2M_BROKER_URL") or "").startswith("redis") else 1
     if models:
@@ -126,6 +134,18 @@ def _check_fractions(options: dict[str, object]) -> None:
                 f"{value} is not a fraction between 0 and 1",
                 param_hint=f"--{name.replace('_', '-')}",
             )
+
+
+def _start(raw: object) -> datetime | str | None:
+    if raw is None or raw == "now":
+        return raw  # type: ignore[return-value]
+    try:
+        moment = datetime.fromisoformat(str(raw))
+    except ValueError:
+        raise click.BadParameter(f"{raw!r} is not an ISO 8601 time", param_hint="--start") from None
+    if moment.tzinfo is None:
+        raise click.BadParameter(f"{raw!r} needs a time zone", param_hint="--start")
+    return moment
 
 
 def register(cli: click.Group, bench: click.Group) -> None:

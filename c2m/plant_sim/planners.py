@@ -40,6 +40,8 @@ def log_in(client: Client, username: str, password: str) -> None:
     )
     if status != 200:
         raise RuntimeError(f"planner log-in refused: {status} {body}")
+    # The session cookie authenticates, so every POST carries the session's CSRF token.
+    client.http.headers["X-CSRFToken"] = body["csrf_token"]
 
 
 def release_current(client: Client, log: PlannerLog) -> dict[str, Any]:

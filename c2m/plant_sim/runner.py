@@ -22,6 +22,7 @@ from c2m.plant_sim.client import Client, Tally
 from c2m.plant_sim.consumers import ConsumerLog, consumer
 from c2m.plant_sim.planners import Cadence, PlannerLog, log_in, planner, release_current
 from c2m.plant_sim.stack import PLANNER, Stack, StackSpec, memory_of
+from routing.factory import Factory
 
 SHOP_FAULTS = {
     "duration_spread": 0.25,
@@ -33,6 +34,9 @@ SHOP_FAULTS = {
     "breakdown_rate": 0.0015,
     "breakdown_minutes": 40.0,
 }
+# The MES reports an operation a little after its planned end (late starts, longer runs).
+DRAIN_SLACK = timedelta(hours=2)
+DRAIN_EXTENSION_DAYS = 3.0  # a plant that plans further out than this is stuck, not busy
 SWEEP_GRACE_S = 20.0  # sweeper period (5 s) plus a busy worker's slack
 
 
@@ -43,6 +47,7 @@ class SimConfig:
     consumers: int = 4
     speed: float = 1440.0  # business seconds per wall second
     seed: int = 1
+    start: datetime | str | None = None  # business start; None: next week's first shift
     url: str | None = None
     mes_url: str | None = None
     planner_user: str = PLANNER
@@ -94,6 +99,7 @@ def run(config: SimConfig) -> dict[str, Any]:
             config.speed,
             anchor,
             config.workers,
+            start=_business_start(config, anchor),
             seed=config.seed,
             keep=config.keep,
             plant_scale=config.plant_scale,
@@ -111,6 +117,36 @@ def run(config: SimConfig) -> dict[str, Any]:
     finally:
         if stack is not None:
             stack.stop()
+
+
+def _business_start(config: SimConfig, anchor: datetime) -> datetime | None:
+    """Where the business clock starts: given, the wall clock ('now'), or the first shift of
+    next week, so that two simulated days are two working days whatever day the run is on."""
+    if config.start == "now":
+        return None
+    if isinstance(config.start, datetime):
+        return config.start
+    from c2m.planning import factory_of
+    from c2m.settings import REPO_ROOT
+
+    factory = factory_of(config.products_dir or REPO_ROOT / "sample_products")
+    return first_shift_of_next_week(factory, anchor)
+
+
+def first_shift_of_next_week(factory: Factory, after: datetime) -> datetime:
+    local = after.astimezone(factory.zone)
+    monday = (local + timedelta(days=7 - local.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    starts = [  # a night shift running over from Sunday is clipped at midnight: not a start
+        start
+        for machine in factory.machines
+        for start, _ in factory.calendar_of(machine).working_intervals(
+            monday, monday + timedelta(days=7), factory.zone
+        )
+        if start > monday
+    ]
+    return min(starts, default=monday).astimezone(UTC)
 
 
 def _with_stack(config: SimConfig, stack: Stack) -> SimConfig:
@@ -239,8 +275,9 @@ def _drain(
     started: float,
     placed: int,
 ) -> None:
-    """After the last arrival: release until every order is done or the drain time is up."""
-    deadline = time.monotonic() + config.drain_days * 86400 / config.speed
+    """After the last arrival: release until every order is done, or the drain time is up and
+    every promise made has come due (an order is owed no sooner than its promise)."""
+    deadline = time.monotonic() + _drain_wall(config, watcher)
     log = PlannerLog()
     while time.monotonic() < deadline:
         status = observed.samples[-1].status if observed.samples else {"orders": {}}
@@ -252,6 +289,24 @@ def _drain(
         _revive(stack, observed, time.monotonic() - started)
         time.sleep(1.0)
     _say(config, "")
+
+
+def _drain_wall(config: SimConfig, watcher: Client) -> float:
+    """Wall seconds to drain: the drain days, or longer where the plant has committed to
+    later: its latest promise, or the end of its current schedule (an overloaded plant plans
+    past its promises; every order must still be made), but never more than 3 days longer."""
+    drain = config.drain_days * 86400 / config.speed
+    status_code, body = watcher.json("GET", "/api/v1/plant-status", params={"detail": "orders"})
+    if status_code != 200:
+        return drain
+    committed = [o["promised_at"] for o in body.get("order_details", []) if o.get("promised_at")]
+    committed += [body["planned_until"]] if body.get("planned_until") else []
+    if not committed:
+        return drain
+    now = datetime.fromisoformat(body["business_now"])
+    latest = max(map(datetime.fromisoformat, committed)) + DRAIN_SLACK
+    owed = (latest - now).total_seconds() / config.speed
+    return min(max(drain, owed), drain + DRAIN_EXTENSION_DAYS * 86400 / config.speed)
 
 
 def _sample_loop(

@@ -53,6 +53,7 @@ class StackSpec:
     seed: int = 1
     keep: bool = False  # leave the instance folder for a post-mortem
     plant_scale: float = 1.0  # machines this many times faster (setups shorter) than sampled
+    start: datetime | None = None  # business time at the anchor (None: the anchor itself)
 
 
 @dataclass
@@ -130,6 +131,7 @@ class Stack:
             "C2M_MES_URL": f"http://127.0.0.1:{mes_port}",
             "C2M_CLOCK_SPEED": repr(self.spec.speed),
             "C2M_CLOCK_ANCHOR": self.spec.anchor.isoformat(),
+            "C2M_CLOCK_START": (self.spec.start or self.spec.anchor).isoformat(),
             "C2M_EMBEDDED_WORKER": "0",
             "C2M_LOG_LEVEL": "INFO",  # the production level: defect 3 shows only there
             "C2M_MES_CLAIM_TIMEOUT_S": "30",

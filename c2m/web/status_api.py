@@ -23,6 +23,7 @@ from c2m.models import (
     OrderLine,
     OutboxMessage,
     OutboxStatus,
+    PlannedOperation,
     PlanRun,
     Unit,
     WorkOrder,
@@ -65,9 +66,16 @@ def schedules(session: Session) -> dict[str, Any]:
         select(PlanRun.kind, PlanRun.status, func.count()).group_by(PlanRun.kind, PlanRun.status)
     ):
         by_kind.setdefault(kind, {})[status.value] = count
+    last_end = select(func.max(PlannedOperation.end))
+    planned_until = (
+        session.scalar(last_end.where(PlannedOperation.plan_run_id == max(current)))
+        if current
+        else None
+    )
     return {
         "current_schedules": len(current),
         "current_plan_run": max(current) if current else None,
+        "planned_until": _iso(planned_until),  # the current schedule's last operation ends
         "plan_runs": _counts(session, PlanRun.status),
         "plan_runs_by_kind": by_kind,
     }

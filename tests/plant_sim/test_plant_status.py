@@ -21,17 +21,20 @@ def test_an_empty_plant_has_no_schedule_no_orders_and_nothing_in_flight(
 ) -> None:
     status = planner.get("/api/v1/plant-status").get_json()
     assert status["current_schedules"] == 0 and status["current_plan_run"] is None
+    assert status["planned_until"] is None
     assert status["orders"] == {} and status["outbox"]["in_flight_overdue"] == 0
     assert status["units"] == {"work_orders": 0, "units": 0, "mismatched": []}
 
 
 def test_an_order_placed_over_the_api_is_counted_and_detailed(
+    shop: Flask,  # noqa: F811
     planner: FlaskClient,  # noqa: F811
     customer: dict[str, str],  # noqa: F811
 ) -> None:
     first = named_configuration("desk", DESK)
     body = {"model": "desk", "choices": first, "customer": customer}
-    placed = planner.post("/api/v1/orders", json=body, headers={"Idempotency-Key": "status-1"})
+    consumer = shop.test_client()  # a consumer's order: no session, so no CSRF token either
+    placed = consumer.post("/api/v1/orders", json=body, headers={"Idempotency-Key": "status-1"})
     assert placed.status_code == 201, placed.get_data(as_text=True)
     status = planner.get("/api/v1/plant-status?detail=orders").get_json()
     assert sum(status["orders"].values()) == 1

@@ -107,3 +107,31 @@ def test_5xx_answers_and_unit_mismatches_are_reported():
     assert inv.no_server_errors([]).ok
     wrong = {"units": {"units": 3, "mismatched": [{"work_order": "W1", "units": 2}]}}
     assert not inv.units_match_quantities(wrong).ok
+
+
+def test_the_drain_waits_for_the_latest_commitment_but_never_more_than_three_days_beyond():
+    from typing import Any
+
+    from c2m.plant_sim.runner import SimConfig, _drain_wall
+
+    class Status:
+        def __init__(self, body: dict[str, Any]) -> None:
+            self.body = body
+
+        def json(self, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
+            return 200, self.body
+
+    config = SimConfig(speed=720, drain_days=1.5)
+    now = "2026-12-08T22:00:00+00:00"
+    promised = {
+        "business_now": now,
+        "order_details": [{"promised_at": "2026-12-11T22:00:00+00:00"}],
+    }
+    # three days to the promise, plus two hours' slack, at 120 wall seconds a day
+    assert _drain_wall(config, Status(promised)) == (3 * 86400 + 7200) / 720  # type: ignore[arg-type]
+    planned_later = {**promised, "planned_until": "2026-12-14T00:57:00+00:00"}
+    assert _drain_wall(config, Status(planned_later)) > _drain_wall(config, Status(promised))  # type: ignore[arg-type]
+    nothing_owed = {"business_now": now, "order_details": []}
+    assert _drain_wall(config, Status(nothing_owed)) == 1.5 * 86400 / 720  # type: ignore[arg-type]
+    far = {**nothing_owed, "planned_until": "2027-03-01T00:00:00+00:00"}
+    assert _drain_wall(config, Status(far)) == (1.5 + 3) * 86400 / 720  # type: ignore[arg-type]

@@ -15,11 +15,13 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 pytestmark = [pytest.mark.soak, pytest.mark.integration, pytest.mark.timeout(1200)]
-# Known open (issue 11): on this 2-core machine two invariants have not held in any soak run
-# yet: every order completed within the drain (plan runs fall behind the accelerated clock)
-# and web memory within 20 % of its post-warm-up level (it grew ~50 % in every run). The soak
-# runs in full on both configurations and its report is printed; it is not claimed to pass.
-OPEN_INVARIANTS = "every_order_completed and memory_bounded do not hold yet (issue 11)"
+# Known open (issue 11): web memory within 20 % of its post-warm-up level held in one soak run
+# on this 2-core machine since c2m caps glibc's malloc arenas (c2m/memory.py; before, it grew
+# 20-30 %), not yet in repeated runs on both configurations. Every order now completes: the run
+# starts on a Monday's first shift (before, it ran into the weekend, when the day-shift paint
+# line stands still) and drains until the plant's latest commitment. The soak runs in full on
+# both configurations and its report is printed; it is not yet claimed to pass.
+OPEN_INVARIANTS = "memory_bounded not yet shown in repeated runs (issue 11)"
 
 
 def own_broker(env: dict[str, str]) -> dict[str, str]:
@@ -49,9 +51,10 @@ def test_two_plant_days_with_a_killed_worker_and_an_mes_outage_keep_every_invari
         # 2-core machine keeps up with 110 orders a day.
         "--speed",
         "720",
-        # The sample plant makes about 20 orders a day; 110 a day needs machines 8x as fast.
+        # The sample plant makes about 20 orders a day; 110 a day needs machines 10x as fast
+        # (at 8x its one day-shift powder line is booked into the next week).
         "--plant-scale",
-        "8",
+        "10",
         "--kill-worker-at",
         "0.4",
         "--outage-at",
