@@ -22,6 +22,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         SECRET_KEY=settings.secret_key,
         TESTING=settings.testing,
         WTF_CSRF_TIME_LIMIT=None,
+        # Lax: a cross-site form post or fetch arrives without the session (CSRF in depth);
+        # Secure: the cookie never travels over plain HTTP (settings.secure_cookies says when).
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        SESSION_COOKIE_HTTPONLY=True,
         JSON_SORT_KEYS=False,
     )
     app.extensions["c2m.settings"] = settings
@@ -35,16 +40,34 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
-    from c2m.web import admin, api, errors, health, i18n, mes_api, planning_views, shop, tracking
+    from c2m.web import (
+        admin,
+        api,
+        errors,
+        health,
+        i18n,
+        input_limits,
+        mes_api,
+        planning_views,
+        security,
+        shop,
+        tracking,
+    )
     from c2m.web.status_api import blueprint as plant_status
 
+    # Before any blueprint: the converter and limits that make malformed input (huge ids,
+    # bodies, nesting) a 4xx must exist when the routes that use them are registered.
+    input_limits.install(app)
     errors.register(app)
     i18n.register(app)
     app.register_blueprint(health.blueprint)
     for page in (shop.blueprint, tracking.blueprint, planning_views.blueprint, admin.blueprint):
         app.register_blueprint(page)
-    # JSON APIs: browsers cannot send application/json cross-site without a CORS preflight,
-    # and MES clients authenticate with bearer tokens, so form CSRF tokens do not apply.
-    for blueprint in (api.blueprint, mes_api.blueprint, plant_status):
+    # JSON APIs: clients with a bearer token have no CSRF token, so the blanket check is off
+    # here; security.register checks every request a session cookie authenticates instead
+    # (a body-less POST such as a release is a plain cross-site form away).
+    apis = (api.blueprint, mes_api.blueprint, plant_status)
+    for blueprint in apis:
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
+    security.register(app, csrf, frozenset(blueprint.name for blueprint in apis))

@@ -1,5 +1,9 @@
 """Who may do what: planners and admins log in; MES clients present bearer tokens.
 
+Scripts that plan (the plant simulator, a planner's automation) may present a bearer token of
+an API client with the `planner` scope instead of a session cookie: a bearer token is never
+sent by a browser on its own, so such requests need no CSRF token (see c2m.web.security).
+
 Consumers need no account: their private links carry an unguessable tracking token.
 """
 
@@ -21,7 +25,8 @@ from c2m.errors import Conflict, InvalidInput
 from c2m.models import ApiClient, User, utc_now
 
 ROLES = ("planner", "admin")
-SCOPES = ("pull", "events")
+SCOPES = ("pull", "events", "planner")
+MES_SCOPES = ("pull", "events")  # what a new MES client gets unless told otherwise
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -50,13 +55,27 @@ def current_role() -> str | None:
     return role if role in ROLES else None
 
 
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header.startswith("Bearer ") else None
+
+
+def _request_role() -> str | None:
+    """A bearer token, when one is presented, is the only credential looked at: a request
+    exempt from CSRF because it carries one must not fall back to the session cookie."""
+    if bearer_token() is None:
+        return current_role()
+    require_client_scope("planner")
+    return "planner"  # a token never makes an admin: admins log in
+
+
 def role_required(*roles: str) -> Callable[[F], F]:
     """Pages and APIs of planners/admins; admins may do everything planners may."""
 
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            role = current_role()
+            role = _request_role()
             if role is None:
                 abort(401)
             if role not in roles and role != "admin":
@@ -109,23 +128,27 @@ def scope_required(scope: str) -> Callable[[F], F]:
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            header = request.headers.get("Authorization", "")
-            if not header.startswith("Bearer "):
-                abort(401)
-            with unit_of_work(session_factory()) as db:
-                client = db.scalar(
-                    select(ApiClient).filter_by(token_hash=hash_token(header[7:].strip()))
-                )
-                if client is None or client.revoked_at is not None:
-                    abort(401)
-                if scope not in client.scopes.split():
-                    abort(403)
-                g.api_client = client.name
+            require_client_scope(scope)
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]
 
     return decorate
+
+
+def require_client_scope(required: str) -> None:
+    """The request's bearer token must belong to an unrevoked client with the scope: 401 for
+    no or an unknown token, 403 for a known one without the scope."""
+    token = bearer_token()
+    if token is None:
+        abort(401)
+    with unit_of_work(session_factory()) as db:
+        client = db.scalar(select(ApiClient).filter_by(token_hash=hash_token(token)))
+        if client is None or client.revoked_at is not None:
+            abort(401)
+        if required not in client.scopes.split():
+            abort(403)
+        g.api_client = client.name
 
 
 def start_session(user: User) -> None:

@@ -33,3 +33,15 @@ class InvalidInput(C2mError):
 
     def details(self) -> dict[str, object]:
         return {"where": self.where} if self.where else {}
+
+
+class Unreadable(C2mError):
+    """A body that cannot be read at all (e.g. JSON nested deeper than the parser recurses):
+    400, as for any other malformed body; `where` says which part."""
+
+    def __init__(self, message: str, where: str = "body") -> None:
+        super().__init__(message)
+        self.where = where
+
+    def details(self) -> dict[str, object]:
+        return {"where": self.where}

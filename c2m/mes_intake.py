@@ -6,10 +6,13 @@ state changes follow the per-work-order sequence and never go backwards (mes_bri
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -121,10 +124,18 @@ def _mirror_order(line: OrderLine, state: WorkOrderState) -> None:
         return
 
 
-def unit_code(work_order_id: int, serial: int) -> str:
-    """Short, unguessable-enough, stable: the same unit always gets the same code."""
-    digest = hashlib.sha256(f"c2m-unit:{work_order_id}:{serial}".encode()).hexdigest()
-    return f"U{work_order_id:05d}{serial:02d}{digest[:6].upper()}"
+def unit_code(work_order_id: int, serial: int, key: bytes | None = None) -> str:
+    """Stable (the traveller prints it before the unit exists) and keyed: a code is an HMAC
+    of the unit under the app's secret, so codes cannot be enumerated from work order ids."""
+    secret = key if key is not None else unit_code_key()
+    digest = hmac.new(secret, f"unit:{work_order_id}:{serial}".encode(), hashlib.sha256)
+    return "U" + base64.b32encode(digest.digest()).decode()[:16]
+
+
+def unit_code_key() -> bytes:
+    """Derived from the app's secret key, so it is kept and rotated with it."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, b"c2m-unit-codes", hashlib.sha256).digest()
 
 
 def _create_units(session: Session, work_order: WorkOrder, ordered: int) -> None:

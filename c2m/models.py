@@ -107,6 +107,9 @@ class Order(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # SHA-256 of the canonical request that placed it: a key sent again with another body is
+    # refused rather than answered with this order. None on orders placed before 0007.
+    request_hash: Mapped[str | None] = mapped_column(String(64), default=None)
     status: Mapped[WorkOrderState] = mapped_column(_enum(WorkOrderState))
     customer_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(200))

@@ -3,6 +3,9 @@ price, BOM and routing snapshots; planning follows in a worker (Celery carries o
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import re
 import secrets
 from collections.abc import Mapping
@@ -53,6 +56,18 @@ class Customer:
         return self
 
 
+class IdempotencyKeyReused(InvalidInput):
+    """The key already placed an order for another request: answering with that order would
+    hand its tracking link (and the customer's details behind it) to whoever sent this one."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this idempotency key was already used for a different order; "
+            "use a new key for a new order",
+            "idempotency_key",
+        )
+
+
 class CustomerInvalid(InvalidInput):
     def __init__(self, problems: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()), ",".join(problems))
@@ -82,6 +97,7 @@ def place(
     """The one way an order is placed (web checkout and API alike): stored with its promise,
     and a plan run queued for it. Clients racing with one idempotency key all get the order
     the winner placed; the losers' inserts fail on the unique key and are answered from it."""
+    fingerprint = request_fingerprint(model, choices, customer)
     try:
         with unit_of_work(sessions) as session:
             placed = place_order(
@@ -100,10 +116,38 @@ def place(
             existing = session.scalar(select(Order).filter_by(idempotency_key=idempotency_key))
             if existing is None:
                 raise
-            return _already_placed(existing)
+            return _already_placed(existing, fingerprint, customer)
 
 
-def _already_placed(order: Order) -> PlacedOrder:
+def request_fingerprint(model: str, choices: Mapping[str, object], customer: Customer) -> str:
+    """SHA-256 of the request as canonical JSON (sorted keys, customer fields as stored), so
+    a retry of the same request matches whatever order its keys and spaces came in."""
+    canonical = {
+        "model": model,
+        "choices": {str(name): value for name, value in choices.items()},
+        "customer": {
+            "name": customer.name.strip(),
+            "email": customer.email.strip(),
+            "phone": customer.phone.strip(),
+            "address": customer.address.strip(),
+            "language": customer.language,
+        },
+    }
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _already_placed(order: Order, fingerprint: str, customer: Customer) -> PlacedOrder:
+    """The order a retried request placed; never the order of a different request."""
+    if order.request_hash is not None:
+        same = hmac.compare_digest(order.request_hash, fingerprint)
+    else:  # placed before request hashes were kept: at least the customer must be the same
+        same = (order.email, order.customer_name) == (
+            customer.email.strip(),
+            customer.name.strip(),
+        )
+    if not same:
+        raise IdempotencyKeyReused()
     return PlacedOrder(order.id, order.number, order.tracking_token, created=False)
 
 
@@ -118,9 +162,10 @@ def place_order(
     """Place one configured product. The same idempotency key always gives the same order."""
     if not 8 <= len(idempotency_key) <= 64:
         raise InvalidInput("the idempotency key must have 8 to 64 characters", "idempotency_key")
+    fingerprint = request_fingerprint(model, choices, customer)
     existing = session.scalar(select(Order).filter_by(idempotency_key=idempotency_key))
     if existing is not None:
-        return _already_placed(existing)
+        return _already_placed(existing, fingerprint, customer)
     customer = customer.validated()
     record = products.record_for(session, model)
     values = _complete_valid(record, choices)
@@ -129,6 +174,7 @@ def place_order(
     # Read before the first write: the promise reads the schedule, the inserts lock.
     promised = promise.promise_for(session, model, values)
     order = _new_order(idempotency_key, customer, price)
+    order.request_hash = fingerprint
     order.promised_at = promised.ready_at
     session.add(order)
     session.flush()

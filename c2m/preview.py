@@ -9,6 +9,7 @@ a `hex` attribute; handles and legs are drawn when such features are chosen.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
@@ -21,6 +22,10 @@ MODULE_PREFIXES = ("seats_", "sections_", "base_")
 DEFAULT_HEIGHT_MM = 850
 VIEW_W, VIEW_H = 640, 320
 MARGIN = 20
+DEFAULT_COLOUR = "#b9bec7"
+# The loader admits only these; checked again here because the colour is written into an SVG
+# attribute on public pages, and a model may come from somewhere other than the loader.
+HEX_COLOUR = re.compile(r"#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})\Z")
 
 
 @dataclass(frozen=True)
@@ -44,13 +49,13 @@ def _first_int(values: Mapping[str, object], names: tuple[str, ...], default: in
 
 
 def shape_of(model: ProductModel, values: Mapping[str, object]) -> Shape:
-    colour, legs_mm, arms_mm, handles = "#b9bec7", 0, 0, False
+    colour, legs_mm, arms_mm, handles = DEFAULT_COLOUR, 0, 0, False
     for feature in model.features:
         value = values.get(feature.name)
         if feature.type is not FeatureType.CHOICE or value is None:
             continue
         attributes = feature.option(str(value)).attributes
-        if "hex" in attributes and colour == "#b9bec7":
+        if "hex" in attributes and colour == DEFAULT_COLOUR:
             colour = str(attributes["hex"])
         if feature.name == "legs":
             legs_mm = int(attributes.get("height_mm", 0))
@@ -72,7 +77,7 @@ def shape_of(model: ProductModel, values: Mapping[str, object]) -> Shape:
         height_mm=_first_int(values, HEIGHT_NAMES, DEFAULT_HEIGHT_MM),
         return_mm=_first_int(values, ("return_length",), 0),
         modules=max(1, modules),
-        colour=colour if colour.startswith("#") else "#b9bec7",
+        colour=colour if HEX_COLOUR.match(colour) else DEFAULT_COLOUR,
         handles=handles,
         legs_mm=legs_mm,
         arms_mm=arms_mm,

@@ -1,7 +1,15 @@
 """Typed settings read from C2M_* environment variables, with embedded defaults.
 
-Nothing here touches the network or the disk beyond creating the instance folder: checking
-that the database and broker answer is `c2m.preflight`'s job.
+Nothing here touches the network, and the disk only for the instance folder and the secrets
+kept in it (owner-only, 0600): checking that the database and broker answer is
+`c2m.preflight`'s job.
+
+Secure cookies: the session cookie is marked Secure (sent over HTTPS only) unless the web
+server listens on loopback (`C2M_HOST` 127.0.0.1, localhost or ::1, the embedded default,
+where the app is reached over plain http://127.0.0.1). Nothing else tells the embedded default
+from production (a production database may be SQLite too), and a server reachable from other
+hosts should sit behind HTTPS. `C2M_SECURE_COOKIES=1` or `0` overrides the choice, e.g. `0`
+for a plain-HTTP test host on the LAN.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ class Settings:
     factory_timezone: str = "Asia/Shanghai"
     embedded_worker: bool = True
     testing: bool = False
+    secure_cookies: bool = True  # the session cookie only over HTTPS (see the module's notes)
     # The B2MML schema set (XSDs) payloads are validated against; None: none is installed, and
     # B2MML is rendered without validation (c2m says so at start and in /healthz).
     b2mml_dir: Path | None = None
@@ -88,9 +97,26 @@ def _instance_secret(env: Mapping[str, str], name: str, instance_dir: Path, fres
     if env.get(name):
         return env[name]
     secret_file = instance_dir / name.lower()
-    if not secret_file.exists():
-        secret_file.write_text(fresh)
+    _create_private(secret_file, fresh)
+    _make_private(secret_file)
     return secret_file.read_text().strip()
+
+
+def _create_private(path: Path, content: str) -> None:
+    """Born 0600 (never readable by others, not even for a moment); O_EXCL: when two processes
+    start at once, the first one's secret is the one both keep."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(content)
+
+
+def _make_private(path: Path) -> None:
+    """Secrets written by earlier versions were 0644: take group and others' access away."""
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -100,6 +126,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     database_url = env.get("C2M_DATABASE_URL") or f"sqlite:///{instance_dir / 'c2m.sqlite'}"
     broker_url = env.get("C2M_BROKER_URL") or f"sqla+sqlite:///{instance_dir / 'broker.sqlite'}"
     mes_sim_port = _int(env, "C2M_MES_SIM_PORT", 5081)
+    host = env.get("C2M_HOST") or "127.0.0.1"
     return Settings(
         instance_dir=instance_dir,
         database_url=_normalise_database_url(database_url),
@@ -112,7 +139,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         mes_read_timeout_s=_number(env, "C2M_MES_READ_TIMEOUT_S", 10.0),
         mes_claim_timeout_s=_number(env, "C2M_MES_CLAIM_TIMEOUT_S", 120.0),
         replan_time_limit_s=_number(env, "C2M_REPLAN_TIME_LIMIT_S", 20.0),
-        host=env.get("C2M_HOST") or "127.0.0.1",
+        host=host,
+        secure_cookies=_secure_cookies(env, host),
         port=_int(env, "C2M_PORT", 5000),
         mes_sim_port=mes_sim_port,
         log_level=(env.get("C2M_LOG_LEVEL") or "INFO").upper(),
@@ -120,6 +148,20 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         embedded_worker=(env.get("C2M_EMBEDDED_WORKER") or "1") not in {"0", "false", "no"},
         b2mml_dir=_b2mml_dir(env),
     )
+
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _secure_cookies(env: Mapping[str, str], host: str) -> bool:
+    raw = (env.get("C2M_SECURE_COOKIES") or "").lower()
+    if raw in {"1", "true", "yes"}:
+        return True
+    if raw in {"0", "false", "no"}:
+        return False
+    if raw:
+        raise SettingsError(f"C2M_SECURE_COOKIES={raw!r} is not 1 or 0")
+    return host not in LOOPBACK_HOSTS
 
 
 def _b2mml_dir(env: Mapping[str, str]) -> Path | None:

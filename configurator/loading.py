@@ -26,6 +26,9 @@ from configurator.typecheck import check_model_expressions
 from configurator.yamlnodes import Node, compose
 
 IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*\Z")
+# A version names a folder (`<model>-<version>`) and a database column of 32 characters: no
+# path separators, no leading dot, so `1.0/../../x` can never point outside the uploads.
+VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}\Z")
 _TOP = frozenset({"model", "version", "effective_from", "label", "currency", "base_price",
                   "features", "constraints", "prices", "description"})
 _FEATURE = frozenset({"name", "type", "label", "default", "recommended", "options", "price",
@@ -35,6 +38,8 @@ _CONSTRAINT = frozenset({"id", "kind", "if", "then", "expr", "columns", "rows", 
                          "description"})
 _PRICE = frozenset({"id", "when", "amount", "label"})
 MAX_INTEGER_VALUES = 100_000
+# Swatch colours end up in SVG attributes on public pages: only #rgb or #rrggbb gets there.
+HEX_COLOUR = re.compile(r"#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})\Z")
 
 
 def load_model(path: str | Path) -> ProductModel:
@@ -61,7 +66,7 @@ def load_model_text(text: str, *, file: str = "<model>") -> ProductModel:
     _unique([p.id for p in prices], _list(fields.get("prices")), "price rule id")
     model = ProductModel(
         name=name,
-        version=fields["version"].text(),
+        version=_version(fields["version"]),
         effective_from=_date(fields.get("effective_from")),
         label=_label(fields["label"]) if "label" in fields else Label(name, name),
         currency=fields["currency"].text() if "currency" in fields else "CNY",
@@ -92,6 +97,17 @@ def _identifier(node: Node) -> str:
     text = node.text()
     if not IDENTIFIER.match(text):
         raise node.fail(f"{node.path}: {text!r} is not an identifier ([a-z][a-z0-9_]*)", text)
+    return text
+
+
+def _version(node: Node) -> str:
+    text = node.text()
+    if not VERSION.match(text) or ".." in text:
+        raise node.fail(
+            f"version: {text!r} is not a version (letters, digits, '.', '_', '-'; "
+            "at most 32, starting with a letter or digit, no '..')",
+            text,
+        )
     return text
 
 
@@ -166,6 +182,8 @@ def _option(node: Node) -> Option:
         if not IDENTIFIER.match(key):
             raise value.fail(f"option {code!r}: attribute {key!r} is not an identifier", key)
         attributes[key] = _attribute(value)
+        if key == "hex":
+            _hex_colour(code, value)
     return Option(
         code=code,
         label=_label(fields["label"]) if "label" in fields else Label(code, code),
@@ -173,6 +191,15 @@ def _option(node: Node) -> Option:
         attributes=attributes,
         line=node.line,
     )
+
+
+def _hex_colour(code: str, node: Node) -> None:
+    value = node.scalar()
+    if not isinstance(value, str) or not HEX_COLOUR.match(value):
+        raise node.fail(
+            f"option {code!r}: attribute hex must be a colour #rgb or #rrggbb, not {value!r}",
+            value,
+        )
 
 
 def _attribute(node: Node) -> AttributeValue:

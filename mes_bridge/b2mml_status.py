@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from lxml import etree
 
+from mes_bridge import bounds
 from mes_bridge.b2mml import decimal_text, utc_text
 from mes_bridge.b2mml_schema import NS_V0701, B2mmlSchema, serialize, validate
 from mes_bridge.errors import EventParseError, PayloadInvalid
@@ -36,6 +37,20 @@ _MISSING = {
 _PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
 )
+
+
+def parse_untrusted(body: bytes, source: str) -> etree._Element:
+    """The root of an XML document from outside. A DOCTYPE is refused outright: B2MML needs
+    none, and its internal subset is where entity-expansion and external-entity attacks live
+    (the parser resolves no entities and loads nothing anyway; this keeps it that way)."""
+    try:
+        root = etree.fromstring(body, _PARSER)
+    except etree.XMLSyntaxError as error:
+        raise EventParseError(source, "document", str(error), error.lineno) from None
+    info = root.getroottree().docinfo
+    if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
+        raise EventParseError(source, "DOCTYPE", "a document type declaration is not accepted", 1)
+    return root
 
 
 def _child(element: etree._Element, tag: str) -> etree._Element | None:
@@ -75,10 +90,7 @@ def _time(element: etree._Element, tag: str, where: str) -> datetime | None:
 
 def parse_sync_operations_performance(body: bytes) -> list[Event]:
     """Events from a SyncOperationsPerformance document; EventParseError says what and where."""
-    try:
-        root = etree.fromstring(body, _PARSER)
-    except etree.XMLSyntaxError as error:
-        raise EventParseError(SOURCE, "document", str(error), error.lineno) from None
+    root = parse_untrusted(body, SOURCE)
     if root.tag != _Q + "SyncOperationsPerformance":
         raise EventParseError(
             SOURCE,
@@ -116,14 +128,12 @@ def parse_sync_operations_performance(body: bytes) -> list[Event]:
 def _event(response: etree._Element, event_id: str, occurred: datetime) -> Event:
     where = "OperationsResponse"
     work_order = _required(response, "OperationsRequestID", where)
-    version = _required(response, "Version", where)
-    if not version.isdigit() or int(version) < 1:
+    try:
+        sequence = bounds.sequence_text(_required(response, "Version", where))
+    except ValueError as error:
         raise EventParseError(
-            SOURCE,
-            f"{where}/Version",
-            f"sequence must be an integer >= 1, got {version!r}",
-            response.sourceline,
-        )
+            SOURCE, f"{where}/Version", f"sequence {error}", response.sourceline
+        ) from None
     segments = response.findall(_Q + "SegmentResponse")
     operations = [
         _actual(seg, work_order) for seg in segments if _text(seg, "SegmentRequirementID")
@@ -138,7 +148,7 @@ def _event(response: etree._Element, event_id: str, occurred: datetime) -> Event
     return Event(
         event_id=event_id,
         work_order_id=work_order,
-        sequence=int(version),
+        sequence=sequence,
         kind=kind,
         occurred_at=occurred,
         good=good,
@@ -157,7 +167,11 @@ def _work_order_totals(segments: Iterable[etree._Element]) -> tuple[Decimal | No
             good = (good or Decimal(0)) + seg_good
         if seg_scrap is not None:
             scrap = (scrap or Decimal(0)) + seg_scrap
-    return good, scrap
+    try:  # summed over segments, each in bounds: the work order's totals must be too
+        checked = [None if q is None else bounds.quantity(q) for q in (good, scrap)]
+    except ValueError as error:
+        raise EventParseError(SOURCE, "SegmentResponse/MaterialActual", str(error)) from None
+    return checked[0], checked[1]
 
 
 def _kind(element: etree._Element, tag: str, where: str) -> EventKind:
@@ -207,13 +221,11 @@ def _quantities(seg: etree._Element) -> tuple[Decimal | None, Decimal | None]:
         if label not in ("Produced", "Scrapped"):
             continue  # consumed material is traceability data, not output
         try:
-            totals[label] = totals.get(label, Decimal(0)) + Decimal(amount.text.strip())
-        except InvalidOperation:
+            added = totals.get(label, Decimal(0)) + bounds.quantity(amount.text)
+            totals[label] = bounds.quantity(added)  # the sum is a running total too
+        except ValueError as error:
             raise EventParseError(
-                SOURCE,
-                "MaterialActual/Quantity/QuantityString",
-                f"not a number: {amount.text!r}",
-                amount.sourceline,
+                SOURCE, "MaterialActual/Quantity/QuantityString", str(error), amount.sourceline
             ) from None
     return totals.get("Produced"), totals.get("Scrapped")
 

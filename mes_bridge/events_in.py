@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from mes_bridge import signing
+from mes_bridge import bounds, signing
 from mes_bridge.b2mml_status import parse_sync_operations_performance
 from mes_bridge.errors import EventParseError
 from mes_bridge.lifecycle import EventKind
@@ -58,6 +58,8 @@ def parse_json_event(body: bytes) -> Event:
         document = json.loads(body)
     except (ValueError, UnicodeDecodeError) as error:
         raise EventParseError(SOURCE, "/", f"not JSON: {error}") from None
+    except RecursionError:  # nested deeper than the parser recurses: unreadable, not a crash
+        raise EventParseError(SOURCE, "/", "not JSON: nested too deeply") from None
     if not isinstance(document, dict):
         raise EventParseError(SOURCE, "/", "expected a JSON object")
     operations = document.get("operations") or []
@@ -103,9 +105,12 @@ def _optional_string(document: dict[str, Any], key: str, where: str) -> str | No
 
 def _sequence(document: dict[str, Any]) -> int:
     value = document.get("sequence")
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise EventParseError(SOURCE, "/sequence", f"must be an integer >= 1, got {value!r}")
-    return value
+    try:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"must be an integer >= 1, got {value!r}")
+        return bounds.sequence_number(value)
+    except ValueError as error:
+        raise EventParseError(SOURCE, "/sequence", str(error)) from None
 
 
 def _kind(document: dict[str, Any], key: str, where: str) -> EventKind:
@@ -144,11 +149,6 @@ def _quantity(document: dict[str, Any], key: str, where: str) -> Decimal | None:
     if value is None:
         return None
     try:
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise InvalidOperation
-        amount = Decimal(str(value))  # str() first: floats keep their shortest repr
-    except InvalidOperation:
-        raise EventParseError(SOURCE, where + key, f"not a number: {value!r}") from None
-    if not amount.is_finite() or amount < 0:
-        raise EventParseError(SOURCE, where + key, f"must be a running total >= 0, got {value}")
-    return amount
+        return bounds.quantity(value)
+    except ValueError as error:
+        raise EventParseError(SOURCE, where + key, str(error)) from None

@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from werkzeug.test import TestResponse
 
 from c2m.app import create_app
 from c2m.db import make_engine
@@ -152,6 +154,16 @@ def client(app: Flask):  # type: ignore[no-untyped-def]
 
 def child_env(service_env: dict[str, str], **extra: str) -> dict[str, str]:
     return {**os.environ, **service_env, **extra}
+
+
+def api_log_in(client: FlaskClient, username: str, password: str) -> TestResponse:
+    """Log in through the JSON API as a script would. A session cookie alone no longer
+    authorises a state-changing API call (it would ride along on a cross-site form too), so
+    the client then sends the session's CSRF token on every request, as htmx does."""
+    answer = client.post("/api/v1/session", json={"username": username, "password": password})
+    if answer.status_code == 200:
+        client.environ_base["HTTP_X_CSRFTOKEN"] = answer.get_json()["csrf_token"]
+    return answer
 
 
 @pytest.fixture(scope="session")

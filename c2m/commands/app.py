@@ -140,7 +140,8 @@ def register_admin(cli: click.Group) -> None:
         "--scope",
         "scopes",
         multiple=True,
-        type=click.Choice(["pull", "events"]),
+        # `planner`: a token that may plan and release (scripts, the plant simulator).
+        type=click.Choice(["pull", "events", "planner"]),
         default=("pull", "events"),
         show_default=True,
     )

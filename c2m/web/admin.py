@@ -36,6 +36,7 @@ def _page(status: int = 200, **extra: object) -> ResponseReturnValue:
             "products": catalogue.latest_products(session),
             "roles": auth.ROLES,
             "scopes": auth.SCOPES,
+            "default_scopes": auth.MES_SCOPES,  # planner rights only when asked for
             "factory": _factory(),
             "downtimes": downtime.listed(session),
         }
@@ -93,6 +94,16 @@ def _validate(folder: Path, root: Path) -> tuple[str, str]:
     return engineering.product.name, engineering.product.version
 
 
+def _inside(root: Path, name: str) -> Path:
+    """`root/name`, refused unless it is a direct child of root. The loader already accepts
+    only identifier-like names and versions; this is the second lock on a folder that gets
+    deleted, should a later loader (an importer, a new format) let a path through."""
+    target = (root / name).resolve()
+    if target.parent != root.resolve() or target.name != name:
+        raise InvalidInput(f"version: {name!r} does not name a folder for uploads", "version")
+    return target
+
+
 @blueprint.post("/products")
 @admin_only
 def upload_product() -> ResponseReturnValue:
@@ -102,7 +113,7 @@ def upload_product() -> ResponseReturnValue:
     try:
         _save(request.files.getlist("files"), staging)
         model, version = _validate(staging, root)
-        target = root / f"{model}-{version}"
+        target = _inside(root, f"{model}-{version}")
         if target.exists():
             shutil.rmtree(target)
         staging.rename(target)
@@ -178,7 +189,7 @@ def add_downtime() -> ResponseReturnValue:
     return redirect(url_for("admin.admin_page"), code=303)
 
 
-@blueprint.post("/downtime/<int:downtime_id>/delete")
+@blueprint.post("/downtime/<id:downtime_id>/delete")
 @admin_only
 def delete_downtime(downtime_id: int) -> ResponseReturnValue:
     with unit_of_work(session_factory()) as session:

@@ -7,9 +7,10 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
-from c2m import auth, dispatch, orders, plan_runs, planning, products, release
+from c2m import auth, dispatch, orders, plan_runs, planning, products, release, validation
 from c2m.auth import role_required
 from c2m.db import exclusive, session_factory, unit_of_work
 from c2m.errors import InvalidInput, NotFound
@@ -40,9 +41,7 @@ def configuration() -> ResponseReturnValue:
     """Available and unavailable options with reasons, forced values, price range, completions;
     everything recomputed here from the model: nothing the client says about price is used."""
     body = json_body()
-    choices = body.get("choices") or {}
-    if not isinstance(choices, dict):
-        raise InvalidInput("choices must be an object of feature: value", "choices")
+    choices = validation.json_object(body.get("choices"), "choices", "feature: value")
     with unit_of_work(session_factory()) as session:
         record = products.record_for(session, str(body.get("model") or ""))
         return jsonify(configure_request(products.configurator_for(record), choices))
@@ -51,21 +50,12 @@ def configuration() -> ResponseReturnValue:
 @blueprint.post("/orders")
 def place_order() -> ResponseReturnValue:
     body = json_body()
-    customer = body.get("customer") or {}
-    if not isinstance(customer, dict):
-        raise InvalidInput("customer must be an object: name, email, phone, address", "customer")
     key = request.headers.get("Idempotency-Key") or str(body.get("idempotency_key") or "")
     placed = orders.place(
         session_factory(),
         model=str(body.get("model") or ""),
-        choices=body.get("choices") or {},
-        customer=orders.Customer(
-            name=str(customer.get("name", "")),
-            email=str(customer.get("email", "")),
-            phone=str(customer.get("phone", "")),
-            address=str(customer.get("address", "")),
-            language=str(customer.get("language", "en")),
-        ),
+        choices=validation.json_object(body.get("choices"), "choices", "feature: value"),
+        customer=customer_of(body.get("customer")),
         idempotency_key=key,
     )
     if placed.plan_run_id is not None:
@@ -78,6 +68,22 @@ def place_order() -> ResponseReturnValue:
         "tracking_url": url_for("api.order_status", token=placed.tracking_token, _external=True),
     }
     return jsonify(body_out), 201 if placed.created else 200
+
+
+def customer_of(raw: object) -> orders.Customer:
+    """The customer object of an order request; wrong types, lengths or characters are
+    refused here, with every such field named, before anything is stored."""
+    fields = validation.json_object(raw, "customer", "name, email, phone, address")
+    problems = validation.customer_problems(fields)
+    if problems:
+        raise orders.CustomerInvalid(problems)
+    return orders.Customer(
+        name=fields.get("name", ""),
+        email=fields.get("email", ""),
+        phone=fields.get("phone", ""),
+        address=fields.get("address", ""),
+        language=fields.get("language", "en"),
+    )
 
 
 @blueprint.get("/track/<token>")
@@ -116,14 +122,14 @@ def _line(session: Any, order_id: int) -> OrderLine:
     return line
 
 
-@blueprint.get("/orders/<int:order_id>/bom")
+@blueprint.get("/orders/<id:order_id>/bom")
 @role_required("planner")
 def order_bom(order_id: int) -> ResponseReturnValue:
     with unit_of_work(session_factory()) as session:
         return jsonify(_line(session, order_id).bom)
 
 
-@blueprint.get("/orders/<int:order_id>/routing")
+@blueprint.get("/orders/<id:order_id>/routing")
 @role_required("planner")
 def order_routing(order_id: int) -> ResponseReturnValue:
     with unit_of_work(session_factory()) as session:
@@ -165,7 +171,7 @@ def breakdown_parameters(body: dict[str, Any]) -> dict[str, str]:
     return {"machine": machine, **{k: v.isoformat() for k, v in window.items()}}
 
 
-@blueprint.get("/plan-runs/<int:run_id>")
+@blueprint.get("/plan-runs/<id:run_id>")
 @role_required("planner")
 def plan_run(run_id: int) -> ResponseReturnValue:
     with unit_of_work(session_factory()) as session:
@@ -203,7 +209,7 @@ def plan_run_view(session: Any, run: PlanRun) -> dict[str, Any]:
     }
 
 
-@blueprint.post("/plan-runs/<int:run_id>/release")
+@blueprint.post("/plan-runs/<id:run_id>/release")
 @role_required("planner")
 def release_plan_run(run_id: int) -> ResponseReturnValue:
     """Approve the schedule: work orders and their outbox rows in one transaction, then send."""
@@ -240,7 +246,8 @@ def log_in() -> ResponseReturnValue:
         if user is None:
             return jsonify({"error": "Unauthorized", "detail": "wrong user name or password"}), 401
         auth.start_session(user)
-        return jsonify({"user": user.username, "role": user.role})
+        # A cookie client sends this back as X-CSRFToken on every state-changing call.
+        return jsonify({"user": user.username, "role": user.role, "csrf_token": generate_csrf()})
 
 
 @blueprint.delete("/session")

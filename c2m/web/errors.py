@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from c2m.errors import C2mError
+from c2m.errors import C2mError, InvalidInput
 from configurator.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,9 @@ def _respond(status: int, title: str, detail: str, extra: dict[str, object]) -> 
 def register(app: Flask) -> None:
     @app.errorhandler(C2mError)
     def domain_error(error: C2mError) -> ResponseReturnValue:
-        return _respond(error.http_status, error.title, str(error), error.details())
+        # Every refused input names its field, even where a subclass adds details of its own.
+        where = {"where": error.where} if isinstance(error, InvalidInput) and error.where else {}
+        return _respond(error.http_status, error.title, str(error), {**where, **error.details()})
 
     @app.errorhandler(ModelError)
     def model_error(error: ModelError) -> ResponseReturnValue:

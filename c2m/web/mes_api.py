@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from c2m import mes_intake
+from c2m import mes_intake, validation
 from c2m.auth import scope_required
 from c2m.db import exclusive, session_factory, unit_of_work
 from c2m.errors import InvalidInput, NotFound
@@ -42,7 +42,8 @@ def events() -> ResponseReturnValue:
         )
         return jsonify({"error": "Unauthorized", "detail": str(error)}), 401
     except EventParseError as error:
-        raise InvalidInput(str(error), "body") from None
+        # Named like the JSON pointer or B2MML path the parser gives, without the leading "/".
+        raise InvalidInput(str(error), error.field.lstrip("/") or "body") from None
     with unit_of_work(session_factory()) as session:
         reports = mes_intake.take_in(session, parsed)
     return jsonify({"events": [r.__dict__ for r in reports]}), 200
@@ -52,10 +53,7 @@ def events() -> ResponseReturnValue:
 @scope_required("pull")
 def pull() -> ResponseReturnValue:
     """Cursor feed of released work orders: `after` is the last cursor the client saw."""
-    try:
-        after = int(request.args.get("after", "0"))
-    except ValueError:
-        raise InvalidInput("after must be a whole number (the last cursor seen)", "after") from None
+    after = validation.whole_number(request.args.get("after"), "after")
     with unit_of_work(session_factory()) as session:
         rows = session.scalars(
             select(WorkOrder).where(WorkOrder.id > after).order_by(WorkOrder.id).limit(PAGE_SIZE)

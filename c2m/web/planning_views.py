@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from c2m import auth, dispatch, documents, gantt, planning, shop_floor
+from c2m import auth, dispatch, documents, gantt, planning, shop_floor, validation
 from c2m.clock import business_now
 from c2m.db import session_factory, unit_of_work
 from c2m.errors import InvalidInput, NotFound
@@ -54,12 +54,7 @@ def log_out() -> ResponseReturnValue:
 
 def _day(raw: str | None) -> datetime:
     """The window start: midnight UTC of the asked day (default: the start of today)."""
-    if not raw:
-        return datetime.combine(business_now().date(), time(), UTC)
-    try:
-        return datetime.combine(datetime.strptime(raw, "%Y-%m-%d").date(), time(), UTC)
-    except ValueError:
-        raise InvalidInput("day must look like 2026-01-31", "day") from None
+    return validation.day_start(raw, business_now().date())
 
 
 def gantt_svg(session: Session, run: PlanRun | None, win: gantt.Window, interactive: str) -> str:
@@ -161,7 +156,7 @@ def _board(session: Session, run: PlanRun | None) -> dict[str, Any]:
     }
 
 
-@blueprint.get("/planning/operations/<int:op_id>")
+@blueprint.get("/planning/operations/<id:op_id>")
 @planner_only
 def operation_detail(op_id: int) -> ResponseReturnValue:
     with unit_of_work(session_factory()) as session:
@@ -200,7 +195,7 @@ def request_run() -> ResponseReturnValue:
     return redirect(url_for("planning.schedule_page"), code=303)
 
 
-@blueprint.get("/planning/runs/<int:run_id>/status")
+@blueprint.get("/planning/runs/<id:run_id>/status")
 @planner_only
 def run_status(run_id: int) -> ResponseReturnValue:
     with unit_of_work(session_factory()) as session:
@@ -210,7 +205,7 @@ def run_status(run_id: int) -> ResponseReturnValue:
         return render_template("planning/_run_status.html", run=run, now=utc_now())
 
 
-@blueprint.post("/planning/runs/<int:run_id>/release")
+@blueprint.post("/planning/runs/<id:run_id>/release")
 @planner_only
 def release_run(run_id: int) -> ResponseReturnValue:
     """Approve: work orders and outbox rows in one transaction, then hand them to workers."""
@@ -233,7 +228,8 @@ def gantt_pdf() -> ResponseReturnValue:
     zoom = request.args.get("zoom", "day")
     if zoom not in ("shift", "day"):
         raise InvalidInput("the printed schedule covers a shift or a day", "zoom")
-    start = _day(request.args.get("day")) + timedelta(hours=int(request.args.get("hour", 0)))
+    hour = validation.whole_number(request.args.get("hour"), "hour", top=23)
+    start = _day(request.args.get("day")) + timedelta(hours=hour)
     with unit_of_work(session_factory()) as session:
         run = planning.current_run(session)
         svg = gantt_svg(session, run, gantt.window(start, zoom), interactive="")
@@ -245,7 +241,7 @@ def gantt_pdf() -> ResponseReturnValue:
     )
 
 
-@blueprint.get("/planning/work-orders/<int:work_order_id>/traveler.pdf")
+@blueprint.get("/planning/work-orders/<id:work_order_id>/traveler.pdf")
 @planner_only
 def traveler_pdf(work_order_id: int) -> ResponseReturnValue:
     with unit_of_work(session_factory()) as session:

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from c2m import catalogue, orders, preview, products
+from c2m import catalogue, orders, preview, products, validation
 from c2m.db import session_factory, unit_of_work
 from c2m.errors import InvalidInput
 from c2m.promise import promise_for
@@ -132,6 +132,9 @@ def place_order(model: str) -> ResponseReturnValue:
     fields = {name: request.form.get(name, "") for name in ("name", "email", "phone", "address")}
     customer = orders.Customer(**fields, language=language())
     try:
+        problems = validation.customer_problems(fields)
+        if problems:  # before the domain check, which would store an oversized address
+            raise orders.CustomerInvalid(problems)
         placed = orders.place(
             session_factory(), model=model, choices=choices, customer=customer, idempotency_key=key
         )

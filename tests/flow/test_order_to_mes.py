@@ -13,6 +13,7 @@ from c2m import auth, planning
 from c2m.db import unit_of_work
 from c2m.models import Order, OutboxMessage, OutboxStatus, PlanRun, Unit, WorkOrder
 from mes_bridge.lifecycle import WorkOrderState
+from tests.conftest import api_log_in
 from tests.flow.conftest import named_configuration, samples_dir
 
 
@@ -20,12 +21,7 @@ def planner_client(app: Flask):  # type: ignore[no-untyped-def]
     with unit_of_work(app.extensions["c2m.sessions"]) as session:
         auth.create_user(session, "mei", "correct horse", "planner")
     client = app.test_client()
-    assert (
-        client.post(
-            "/api/v1/session", json={"username": "mei", "password": "correct horse"}
-        ).status_code
-        == 200
-    )
+    assert api_log_in(client, "mei", "correct horse").status_code == 200
     return client
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from c2m import planning
 from c2m.models import Order, PlanRun, PlanRunStatus
 from mes_bridge.lifecycle import WorkOrderState
+from tests.conftest import api_log_in
 from tests.flow.conftest import named_configuration, samples_dir
 
 # Plans are carried out in-process here; the session's worker would race for them.
@@ -127,7 +128,7 @@ def test_a_machine_breakdown_moves_work_out_of_its_window(shop: Flask, customer)
     assert earliest.start < end, "the window must hit planned work, or the test proves nothing"
     with unit_of_work(sessions) as session:
         auth.create_user(session, "lin", "correct horse", "planner")
-    client.post("/api/v1/session", json={"username": "lin", "password": "correct horse"})
+    api_log_in(client, "lin", "correct horse")
     refused = client.post(
         "/api/v1/plan-runs",
         json={

@@ -20,6 +20,7 @@ from mes_bridge import signing
 from mes_bridge.lifecycle import EventKind
 from mes_bridge.model import Event, OperationActual
 from mes_bridge.payloads import event_document
+from tests.conftest import api_log_in
 from tests.flow.conftest import SAMPLES, named_configuration
 
 EVENTS_TOKEN = {"Authorization": "Bearer c2m_test-simulator-events-token"}
@@ -42,7 +43,7 @@ def planner(plant: Flask) -> FlaskClient:
     with unit_of_work(plant.extensions["c2m.sessions"]) as session:
         auth.create_user(session, "mei", "correct horse", "planner")
     client = plant.test_client()
-    answer = client.post("/api/v1/session", json={"username": "mei", "password": "correct horse"})
+    answer = api_log_in(client, "mei", "correct horse")
     assert answer.status_code == 200
     return client
 
