@@ -22,7 +22,7 @@ def test_plan_fjsp_prints_makespan_and_every_assignment_as_json() -> None:
         ],
     )
     assert out.exit_code == 0, out.output
-    data = json.loads(out.output)
+    data = json.loads(out.stdout)
     assert data["violations"] == []
     assert len(data["assignments"]) == 12
     assert data["makespan"] == max(a["end"] for a in data["assignments"])
