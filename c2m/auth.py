@@ -5,6 +5,13 @@ an API client with the `planner` scope instead of a session cookie: a bearer tok
 sent by a browser on its own, so such requests need no CSRF token (see c2m.web.security).
 
 Consumers need no account: their private links carry an unguessable tracking token.
+
+Sessions: Flask keeps the session in a signed cookie, so nothing on the server would notice a
+copy of it outliving a log-out. The cookie therefore names the user and the user's session
+epoch at login; every request that relies on it looks the user up by primary key, and a
+missing user or another epoch (bumped at log-out, and by a new role or password) voids it.
+The role always comes from that row, never from the cookie, so a demoted or deleted user loses
+their rights at their next request.
 """
 
 from __future__ import annotations
@@ -15,8 +22,8 @@ import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import abort, g, request, session
-from sqlalchemy import select
+from flask import Flask, abort, g, request, session
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -28,6 +35,21 @@ ROLES = ("planner", "admin")
 SCOPES = ("pull", "events", "planner")
 MES_SCOPES = ("pull", "events")  # what a new MES client gets unless told otherwise
 F = TypeVar("F", bound=Callable[..., Any])
+# What a login puts in the cookie. Only the id and epoch are trusted; the name and role are
+# kept for the page header (base.html) and refreshed from the database.
+SESSION_USER_ID, SESSION_EPOCH, SESSION_USER, SESSION_ROLE = "user_id", "epoch", "user", "role"
+SESSION_KEYS = (SESSION_USER_ID, SESSION_EPOCH, SESSION_USER, SESSION_ROLE)
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+@functools.cache
+def _unknown_user_hash() -> str:
+    """Checked when no user has the name, so a wrong name costs what a wrong password costs
+    (same method and parameters as every stored hash): timing tells no user names."""
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def create_user(db: Session, username: str, password: str, role: str) -> User:
@@ -37,7 +59,7 @@ def create_user(db: Session, username: str, password: str, role: str) -> User:
         raise InvalidInput("the password needs at least 8 characters", "password")
     if db.scalar(select(User).filter_by(username=username)) is not None:
         raise Conflict(f"user {username!r} exists already")
-    user = User(username=username, password_hash=generate_password_hash(password), role=role)
+    user = User(username=username, password_hash=hash_password(password), role=role)
     db.add(user)
     db.flush()
     return user
@@ -45,14 +67,55 @@ def create_user(db: Session, username: str, password: str, role: str) -> User:
 
 def authenticate(db: Session, username: str, password: str) -> User | None:
     user = db.scalar(select(User).filter_by(username=username))
-    if user is None or not check_password_hash(user.password_hash, password):
-        return None
-    return user
+    stored = user.password_hash if user is not None else _unknown_user_hash()
+    matches = check_password_hash(stored, password)
+    return user if matches and user is not None else None
+
+
+def register(app: Flask) -> None:
+    """Every request that carries a login is checked against the database before anything
+    reads the session (pages show its user name and role)."""
+    _unknown_user_hash()  # made now, so no login pays for it and stands out by its timing
+
+    @app.before_request
+    def check_session() -> None:
+        # Afresh for each request: g outlives one when a caller holds an app context open.
+        g.pop("session_role", None)
+        if request.endpoint != "static":
+            current_role()
 
 
 def current_role() -> str | None:
-    role = session.get("role")
-    return role if role in ROLES else None
+    """The role the database gives the session's user now; None when nobody is logged in or
+    the cookie is void. Looked up once per request."""
+    if "session_role" not in g:
+        g.session_role = _role_of_session()
+    role: str | None = g.session_role
+    return role
+
+
+def _role_of_session() -> str | None:
+    if not any(key in session for key in SESSION_KEYS):
+        return None  # no login (and no read of the session that would add Vary: Cookie)
+    user_id, epoch = session.get(SESSION_USER_ID), session.get(SESSION_EPOCH)
+    if not isinstance(user_id, int) or not isinstance(epoch, int):
+        _forget_login()  # nobody logged in, or a cookie from before session epochs
+        return None
+    with session_factory()() as db:
+        user = db.get(User, user_id)
+    if user is None or user.session_epoch != epoch or user.role not in ROLES:
+        _forget_login()
+        return None
+    if session.get(SESSION_ROLE) != user.role:
+        session[SESSION_ROLE] = user.role  # what the page header shows
+    return user.role
+
+
+def _forget_login() -> None:
+    """Drops a void login from the cookie; the language and CSRF token stay."""
+    for key in SESSION_KEYS:
+        if key in session:
+            session.pop(key)
 
 
 def bearer_token() -> str | None:
@@ -153,8 +216,25 @@ def require_client_scope(required: str) -> None:
 
 def start_session(user: User) -> None:
     session.clear()  # a fresh session id on login: no session fixation
-    session["user"], session["role"] = user.username, user.role
+    session[SESSION_USER_ID], session[SESSION_EPOCH] = user.id, user.session_epoch
+    session[SESSION_USER], session[SESSION_ROLE] = user.username, user.role
+    g.session_role = user.role
 
 
 def end_session() -> None:
+    """Logging out voids every cookie of this login, copies included (and the user's other
+    sessions: they share the epoch). A cookie that is void already changes nothing, so an old
+    stolen copy cannot log the user out again and again."""
+    if current_role() is not None:
+        _bump_epoch(session[SESSION_USER_ID], session[SESSION_EPOCH])
     session.clear()
+    g.session_role = None
+
+
+def _bump_epoch(user_id: int, epoch: int) -> None:
+    with unit_of_work(session_factory()) as db:
+        db.execute(
+            update(User)
+            .where(User.id == user_id, User.session_epoch == epoch)
+            .values(session_epoch=User.session_epoch + 1)
+        )

@@ -20,7 +20,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from mes_bridge.lifecycle import WorkOrderState
 
@@ -303,6 +303,16 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16))  # planner | admin
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    # Session cookies live in the browser; one opened at another epoch is void (c2m.auth).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    @validates("role", "password_hash")
+    def _new_credentials_end_sessions(self, key: str, value: str) -> str:
+        """A new role or password voids every session opened under the old one, whichever
+        use case changes it (a new user has no epoch yet, nor sessions)."""
+        if self.session_epoch is not None and getattr(self, key) != value:
+            self.session_epoch += 1
+        return value
 
 
 class Unit(Base):

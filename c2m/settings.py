@@ -10,6 +10,9 @@ where the app is reached over plain http://127.0.0.1). Nothing else tells the em
 from production (a production database may be SQLite too), and a server reachable from other
 hosts should sit behind HTTPS. `C2M_SECURE_COOKIES=1` or `0` overrides the choice, e.g. `0`
 for a plain-HTTP test host on the LAN.
+
+Rate limits (`C2M_RATE_LIMIT_LOGIN`, `C2M_RATE_LIMIT_API`) are Flask-Limiter strings such as
+`10 per minute` or `100/second; 3000/hour`; see c2m.web.throttling for what each one counts.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+from limits import parse_many
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,6 +54,11 @@ class Settings:
     embedded_worker: bool = True
     testing: bool = False
     secure_cookies: bool = True  # the session cookie only over HTTPS (see the module's notes)
+    # Failed logins per client address and user name: tight, as successes never count.
+    rate_limit_login: str = "10 per minute"
+    # Configurations and orders per client address and endpoint: above what the plant simulator
+    # and the test suite send from one address (20 clients at 5 requests/s are 6000 a minute).
+    rate_limit_api: str = "6000 per minute"
     # The B2MML schema set (XSDs) payloads are validated against; None: none is installed, and
     # B2MML is rendered without validation (c2m says so at start and in /healthz).
     b2mml_dir: Path | None = None
@@ -81,6 +91,17 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
         raise SettingsError(f"{name}={raw!r} is not a number of seconds") from None
     if value <= 0:
         raise SettingsError(f"{name}={raw!r} must be above zero")
+    return value
+
+
+def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name) or default
+    try:
+        parse_many(value)
+    except ValueError:
+        raise SettingsError(
+            f"{name}={value!r} is not a rate limit (expected e.g. '10 per minute')"
+        ) from None
     return value
 
 
@@ -141,6 +162,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         replan_time_limit_s=_number(env, "C2M_REPLAN_TIME_LIMIT_S", 20.0),
         host=host,
         secure_cookies=_secure_cookies(env, host),
+        rate_limit_login=_rate_limit(env, "C2M_RATE_LIMIT_LOGIN", Settings.rate_limit_login),
+        rate_limit_api=_rate_limit(env, "C2M_RATE_LIMIT_API", Settings.rate_limit_api),
         port=_int(env, "C2M_PORT", 5000),
         mes_sim_port=mes_sim_port,
         log_level=(env.get("C2M_LOG_LEVEL") or "INFO").upper(),

@@ -15,6 +15,7 @@ from c2m.auth import role_required
 from c2m.db import exclusive, session_factory, unit_of_work
 from c2m.errors import InvalidInput, NotFound
 from c2m.models import LockName, Order, OrderLine, PlannedOperation, PlanRun
+from c2m.web import throttling
 from configurator.api import configure_request
 from mes_bridge.model import PayloadFormat
 
@@ -37,6 +38,7 @@ def enqueue_plan(run_id: int) -> None:
 
 
 @blueprint.post("/configurations")
+@throttling.api_requests
 def configuration() -> ResponseReturnValue:
     """Available and unavailable options with reasons, forced values, price range, completions;
     everything recomputed here from the model: nothing the client says about price is used."""
@@ -48,6 +50,7 @@ def configuration() -> ResponseReturnValue:
 
 
 @blueprint.post("/orders")
+@throttling.api_requests
 def place_order() -> ResponseReturnValue:
     body = json_body()
     key = request.headers.get("Idempotency-Key") or str(body.get("idempotency_key") or "")
@@ -238,8 +241,10 @@ def enqueue_delivery(message_id: str) -> None:
 
 
 @blueprint.post("/session")
+@throttling.login_attempts
 def log_in() -> ResponseReturnValue:
-    """Planners and admins log in (the HTML login form posts to the same use case)."""
+    """Planners and admins log in (the HTML login form posts to the same use case); failed
+    attempts are throttled together with the form's."""
     body = json_body()
     with unit_of_work(session_factory()) as db:
         user = auth.authenticate(db, str(body.get("username", "")), str(body.get("password", "")))

@@ -7,10 +7,12 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from c2m.errors import C2mError, InvalidInput
+from c2m.web import throttling
 from configurator.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,16 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:
         return _respond(error.code or 500, error.name, error.description or "", {})
+
+    @app.errorhandler(429)
+    def too_many_requests(error: HTTPException) -> ResponseReturnValue:
+        # A throttled login or API call (c2m.web.throttling): say what the limit is and when
+        # to come back; clients that honour Retry-After need nothing else.
+        wait = throttling.retry_after_seconds()
+        limit = f" (at most {error.description})" if isinstance(error, RateLimitExceeded) else ""
+        detail = f"Too many requests{limit}; retry in {wait} s."
+        body, status = _respond(429, "Too Many Requests", detail, {})
+        return body, status, {"Retry-After": str(wait)}
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError) -> ResponseReturnValue:
