@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from planner.budget import Deadline, schedule_reserve
 from planner.compile import Compiled, compile_problem
 from planner.decode import Solution, decode
 from planner.insertion import insert_ops
@@ -26,10 +27,16 @@ from planner.model import (
 from planner.solve import from_schedule, optimise, to_schedule
 
 
-def plan_fjsp(problem: Problem, time_limit: float = 10.0, seed: int = 0) -> Schedule:
-    """Minimum-makespan plan from scratch (no existing work)."""
+def plan_fjsp(problem: Problem, time_limit: float = 10.0, seed: int = 0, *,
+              deadline: Deadline | None = None, after: float = 0.0) -> Schedule:
+    """Minimum-makespan plan from scratch (no existing work), returned by `deadline` (by
+    default `time_limit` seconds from the call) less `after`, the seconds the caller needs
+    once it has the plan. Compiling, the search and building the Schedule all count; when
+    compiling leaves no time for a search, the plan is the greedy construction."""
+    deadline = deadline or Deadline.after(time_limit)
     c = compile_problem(problem)
-    return to_schedule(c, optimise(c, Objective.MAKESPAN, time_limit, seed))
+    search = deadline.budget(after + schedule_reserve(c.n))
+    return to_schedule(c, optimise(c, Objective.MAKESPAN, search, seed, clock=deadline.clock))
 
 
 def freeze_horizon(schedule: Schedule, frozen_until: Minutes) -> Schedule:
@@ -54,11 +61,12 @@ def reoptimise(problem: Problem, schedule: Schedule, frozen_until: Minutes,
 
 def _replan(problem: Problem, schedule: Schedule, fixed: list[Assignment], not_before: Minutes,
             objective: Objective, time_limit: float, seed: int) -> Schedule:
+    deadline = Deadline.after(time_limit)
     c = compile_problem(problem, fixed, not_before=not_before)
     initial = _decode_existing(c, schedule, objective)
     if initial is not None and any(initial.mach[i] < 0 for i in range(c.n) if i not in c.fixed):
         initial = None  # the schedule does not cover every operation: start from scratch
-    sol = optimise(c, objective, time_limit, seed, initial)
+    sol = optimise(c, objective, deadline.budget(schedule_reserve(c.n)), seed, initial)
     return to_schedule(c, sol, {a.operation_id: a.status for a in fixed})
 
 

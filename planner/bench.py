@@ -1,8 +1,10 @@
-"""Benchmarks (never run by tests): Brandimarte vs CP-SAT, and order-insertion latency."""
+"""Benchmarks (never run by tests): Brandimarte vs CP-SAT, the command's wall time, and
+order-insertion latency."""
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 import statistics
@@ -25,6 +27,9 @@ from planner.synthetic import DAY, loaded_line, order_ops
 FJSP_DIR = Path(os.environ.get("C2M_FJSP_DIR") or
                 Path(__file__).resolve().parents[2] / "shared/benchmarks/fjsp")
 SETS = {"brandimarte": [f"mk{k:02d}" for k in range(1, 11)]}
+# Large instances of three kinds: MILP windows on (mk10, abz7: <= 400 ops, abz7 with many
+# eligible machines per op) and off (lar04_3: 500 ops, ~20 machines per op).
+WALL_INSTANCES = ["brandimarte/mk10", "hurink/vdata/abz7", "behnke/lar04_3"]
 
 
 def best_known(folder: Path) -> dict[str, int]:
@@ -61,6 +66,59 @@ def planner_bench(names: list[str], limit: float, folder: Path = FJSP_DIR,
             "mean_gap_ours": statistics.mean(r["ours_gap"] for r in rows),
             "mean_gap_cpsat": statistics.mean(r["cpsat_gap"] for r in rows if r["cpsat_gap"]
                                               is not None) if peer else None}
+
+
+def c2m_command() -> list[str]:
+    """How a user starts c2m: the console script beside this interpreter, else `-m c2m`."""
+    script = Path(sys.executable).with_name("c2m")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "c2m"]
+
+
+def instance_path(name: str, folder: Path = FJSP_DIR) -> Path:
+    """A file, or a name under the FJSP folder with or without `.txt`."""
+    for path in (Path(name), folder / name, folder / f"{name}.txt"):
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f"no FJSP instance {name!r} (looked under {folder})")
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
+    ranked = sorted(values)
+    rank = math.ceil(len(ranked) * q / 100)
+    return ranked[max(0, min(len(ranked), rank) - 1)]
+
+
+def cli_wall_bench(names: list[str], runs: int = 5, limit: float = 10.0,
+                   folder: Path = FJSP_DIR) -> dict:
+    """Wall seconds of `c2m plan-fjsp FILE --time-limit limit --json`, each run a new process,
+    from just before it is spawned to its exit (what `/usr/bin/time -f %e` reports)."""
+    rows, every = [], []
+    for name in names or WALL_INSTANCES:
+        path = instance_path(name, folder)
+        walls, spans, violations = [], [], 0
+        for _ in range(runs):
+            cmd = [*c2m_command(), "plan-fjsp", str(path), "--time-limit", str(limit), "--json"]
+            t = time.perf_counter()
+            out = subprocess.run(cmd, capture_output=True, text=True, timeout=limit + 120)
+            walls.append(time.perf_counter() - t)
+            if out.returncode != 0:
+                raise RuntimeError(f"plan-fjsp failed on {path}: {out.stderr.strip()[-400:]}")
+            data = json.loads(out.stdout)
+            spans.append(data["makespan"])
+            violations += len(data["violations"])
+        every += walls
+        rows.append({"instance": name, "walls_s": [round(w, 3) for w in walls],
+                     **_wall_summary(walls, limit),
+                     "makespan_min": min(spans), "makespan_max": max(spans),
+                     "violations": violations})
+    return {"time_limit": limit, "runs": runs, "rows": rows, **_wall_summary(every, limit)}
+
+
+def _wall_summary(walls: list[float], limit: float) -> dict:
+    return {"median_s": round(statistics.median(walls), 3),
+            "p95_s": round(percentile(walls, 95), 3), "max_s": round(max(walls), 3),
+            "over_limit": sum(1 for w in walls if w > limit)}
 
 
 def _gap(value: int, ub: int) -> float:

@@ -2,27 +2,38 @@
 keep every other op on its machine in its order, and re-solve a disjunctive big-M model.
 
 The MILP only proposes machines and sequences; the decoder turns them into exact times
-(so calendars and fixed work are honoured) and a window is kept only if the score improves."""
+(so calendars and fixed work are honoured) and a window is kept only if the score improves.
+
+Time: CBC is given what is left of the deadline once its model is built (less its start-up
+overhead), counts wall time (`timeMode elapsed`: on shared cores CPU time runs slower), and
+is killed if it is still running at the deadline; the incumbent then stands."""
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
 import time
 import warnings
 
 import pulp
 
+from planner.budget import CBC_OVERHEAD, MIN_WINDOW_SECONDS, Clock, cbc_seconds
 from planner.compile import Compiled
 from planner.decode import Solution, decode
 from planner.model import Objective
 
+WINDOW_SECONDS = 3.0  # CBC's time limit for one window
+
 
 def improve_with_windows(c: Compiled, sol: Solution, objective: Objective, deadline: float,
-                         rng: random.Random, size: int = 12) -> Solution:
+                         rng: random.Random, size: int = 12,
+                         clock: Clock = time.perf_counter) -> Solution:
+    """Re-solve windows until `deadline` on `clock`; the best plan seen is returned."""
     best = sol
-    while deadline - time.perf_counter() > 0.5:
+    while deadline - clock() > MIN_WINDOW_SECONDS:
         free = pick_window(c, best, rng, size)
-        cand = solve_window(c, best, free, objective, min(3.0, deadline - time.perf_counter()))
+        cand = solve_window(c, best, free, objective, WINDOW_SECONDS, deadline, clock)
         if cand is not None and cand.score < best.score:
             best = cand
     return best
@@ -41,17 +52,60 @@ def pick_window(c: Compiled, sol: Solution, rng: random.Random, size: int) -> se
 
 
 def solve_window(c: Compiled, sol: Solution, free: set[int], objective: Objective,
-                 limit: float) -> Solution | None:
-    """Best plan with only `free` ops re-placed (None if CBC found nothing in time)."""
-    if not free or limit <= 0.05:
+                 limit: float, deadline: float | None = None,
+                 clock: Clock = time.perf_counter) -> Solution | None:
+    """Best plan with only `free` ops re-placed, CBC given at most `limit` seconds and
+    nothing past `deadline` on `clock` (None if CBC found nothing in time)."""
+    if deadline is None:  # CBC's own limit decides; it is killed a second after it
+        deadline = clock() + limit + CBC_OVERHEAD + 1.0
+    if not free or cbc_seconds(deadline, clock(), limit) <= 0:
         return None
     with warnings.catch_warnings():  # pulp 3.3 announces its 4.0 API on every variable
         warnings.simplefilter("ignore", DeprecationWarning)
-        return _solve_window(c, sol, free, objective, limit)
+        prob, s, x = _window_model(c, sol, free, objective)
+        seconds = cbc_seconds(deadline, clock(), limit)  # what the model build left
+        if seconds <= 0 or not run_cbc(prob, seconds, deadline - clock()):
+            return None
+    if prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+        return None
+    return _decode_result(c, sol, s, x, free, objective)
 
 
-def _solve_window(c: Compiled, sol: Solution, free: set[int], objective: Objective,
-                  limit: float) -> Solution | None:
+def run_cbc(prob: pulp.LpProblem, seconds: float, kill_after: float) -> bool:
+    """Solve `prob` with CBC, `seconds` of wall time; kill it after `kill_after` seconds.
+    False if CBC was killed or failed (no values assigned), True when `prob` holds its
+    result (status and values, as `prob.solve` would leave them)."""
+    solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=seconds)
+    if not solver.executable(solver.path):
+        raise pulp.PulpSolverError(f"cannot execute CBC at {solver.path}")
+    mps, sol = solver.create_tmp_files(prob.name, "mps", "sol")
+    no_objective, dummy = prob.fixObjective()
+    try:
+        vs, var_names, con_names, _ = prob.writeMPS(mps, rename=1)
+        cmd = [solver.path, mps, "-sec", f"{seconds:.3f}", "-timeMode", "elapsed", "-solve",
+               "-printingOptions", "all", "-solution", sol]
+        with subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL) as proc:
+            try:
+                code = proc.wait(timeout=max(kill_after, 0.0))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                return False
+        if code != 0 or not os.path.exists(sol):
+            return False
+        status, values, _dj, _pi, _slack, sol_status = solver.readsol_MPS(
+            sol, prob, vs, var_names, con_names)
+        prob.assignVarsVals(values)
+        prob.assignStatus(status, sol_status)
+        return True
+    finally:
+        prob.restoreObjective(no_objective, dummy)
+        solver.delete_tmp_files(mps, sol)
+
+
+def _window_model(c: Compiled, sol: Solution, free: set[int], objective: Objective,
+                  ) -> tuple[pulp.LpProblem, dict, dict]:
     prob = pulp.LpProblem("window", pulp.LpMinimize)
     movable = list(sol.order)
     big = 2 * max(sol.end) + sum(max(d.values()) for d in c.durations) // 4 + 1
@@ -71,10 +125,7 @@ def _solve_window(c: Compiled, sol: Solution, free: set[int], objective: Objecti
     for i in movable:
         prob += cmax >= s[i] + dur[i]
     prob += _objective(c, prob, s, dur, cmax, objective)
-    prob.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=max(limit, 0.1)))
-    if prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
-        return None
-    return _decode_result(c, sol, s, x, free, objective)
+    return prob, s, x
 
 
 def _precedences(c: Compiled, prob: pulp.LpProblem, s: dict, dur: dict,

@@ -11,6 +11,7 @@ import random
 import time
 from bisect import bisect_left
 
+from planner.budget import Clock
 from planner.compile import Compiled
 from planner.decode import Solution, decode
 from planner.model import Objective
@@ -218,14 +219,16 @@ def _swap_estimate(c: Compiled, sol: Solution, tail: list[int], u: int, v: int,
 
 
 def tabu_search(c: Compiled, sol: Solution, objective: Objective, deadline: float,
-                rng: random.Random, stall: int = 150, exact: int = 4) -> tuple[Solution, int]:
-    """Tabu search with aspiration. Moves are ranked by a head/tail estimate and only the
-    `exact` most promising are decoded; restarts from the best after `stall` idle steps."""
+                rng: random.Random, stall: int = 150, exact: int = 4,
+                clock: Clock = time.perf_counter) -> tuple[Solution, int]:
+    """Tabu search with aspiration until `deadline` on `clock`. Moves are ranked by a
+    head/tail estimate and only the `exact` most promising are decoded; restarts from the
+    best after `stall` idle steps."""
     best = cur = sol
     tabu: dict[tuple[int, int, int], int] = {}
     it = idle = 0
     tenure = 6 + c.n // 40
-    while time.perf_counter() < deadline:
+    while clock() < deadline:
         it += 1
         chosen = _step(c, cur, best, objective, rng, tabu, it, exact)
         if chosen is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 
+from planner.budget import MIN_WINDOW_SECONDS, Clock, Deadline
 from planner.compile import Compiled
 from planner.decode import Solution, construct, decode
 from planner.model import Assignment, Objective, PlanningError, Schedule, Status
@@ -15,17 +16,18 @@ MILP_SHARE = 0.15  # of the time limit, spent on MILP windows after the tabu sea
 
 
 def best_construction(c: Compiled, objective: Objective, rng: random.Random,
-                      budget: float) -> Solution:
-    """Deterministic rules first, then randomised restarts until the budget is spent."""
-    deadline = time.perf_counter() + budget
+                      budget: float, clock: Clock = time.perf_counter) -> Solution:
+    """Deterministic rules first, then randomised restarts until the budget is spent. With
+    no budget left this is the fallback: the first rule that gives a feasible plan."""
+    deadline = clock() + budget
     best: Solution | None = None
     k = 0
-    while k < len(RULES) or time.perf_counter() < deadline:
+    while best is None or clock() < deadline:
         sol = construct(c, rng, RULES[k] if k < len(RULES) else "noisy", objective)
         k += 1
         if sol is not None and (best is None or sol.score < best.score):
             best = sol
-        if k > 4 * len(RULES) and best is None:
+        if k >= 4 * len(RULES) and best is None:
             break
     if best is None:
         raise PlanningError("no feasible schedule: some operation does not fit any machine's "
@@ -34,21 +36,25 @@ def best_construction(c: Compiled, objective: Objective, rng: random.Random,
 
 
 def optimise(c: Compiled, objective: Objective, time_limit: float, seed: int = 0,
-             initial: Solution | None = None) -> Solution:
-    start = time.perf_counter()
+             initial: Solution | None = None, clock: Clock = time.perf_counter) -> Solution:
+    """The best plan found in `time_limit` seconds of `clock`. Only the first construction
+    may run past it (there must be a plan); every later stage stops by the deadline."""
+    deadline = Deadline.after(time_limit, clock)
     rng = random.Random(seed)
-    best = best_construction(c, objective, rng, min(0.05 * time_limit, 1.0))
+    best = best_construction(c, objective, rng, min(0.05 * time_limit, 1.0), clock)
     if initial is not None and initial.score <= best.score:
         best = initial
-    if not [i for i in range(c.n) if i not in c.fixed]:
+    if not [i for i in range(c.n) if i not in c.fixed] or deadline.budget() <= 0:
         return best
-    from planner.milp import improve_with_windows  # PuLP is heavy: import when needed
-
-    deadline = start + time_limit
     milp_share = MILP_SHARE if c.n <= 400 else 0.0
-    best, _ = tabu_search(c, best, objective, deadline - milp_share * time_limit, rng)
-    if milp_share:
-        best = improve_with_windows(c, best, objective, deadline, rng)
+    best, _ = tabu_search(c, best, objective, deadline.at - milp_share * time_limit, rng,
+                          clock=clock)
+    if milp_share and deadline.budget() > MIN_WINDOW_SECONDS:
+        from planner.milp import improve_with_windows  # PuLP is heavy: import when needed
+
+        best = improve_with_windows(c, best, objective, deadline.at, rng, clock=clock)
+        # what is left is too short for a window: the tabu search takes it
+        best, _ = tabu_search(c, best, objective, deadline.at, rng, clock=clock)
     return best
 
 
