@@ -22,10 +22,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from c2m.db import unit_of_work
+from c2m.db import exclusive, unit_of_work
 from c2m.errors import Conflict
 from c2m.logging_setup import get_logger
-from c2m.models import OrderLine, OutboxMessage, OutboxStatus, WorkOrder, utc_now
+from c2m.models import LockName, OrderLine, OutboxMessage, OutboxStatus, WorkOrder, utc_now
 from mes_bridge import delivery
 from mes_bridge.errors import InvalidTransition
 from mes_bridge.lifecycle import WorkOrderState, transition
@@ -112,6 +112,11 @@ def _unsettled_before(
 def record(sessions: sessionmaker[Session], message_id: str, decision: delivery.Decision) -> None:
     now = utc_now()
     with unit_of_work(sessions) as session:
+        # The work order's state is read, changed and written here as MES events change it:
+        # the same lock first, or an event taken in meanwhile (the MES may report before its
+        # answer to the push is recorded) is overwritten with DISPATCHED. On SQLite the reads
+        # would otherwise precede the transaction, on PostgreSQL the work order is not locked.
+        exclusive(session, LockName.MES_INTAKE)
         row = session.get_one(OutboxMessage, message_id, with_for_update=True)
         work_order = session.get_one(WorkOrder, row.work_order_id)
         row.last_error = "" if decision.verdict is delivery.Verdict.DELIVERED else decision.reason

@@ -27,7 +27,10 @@ CHILD_STOP_TIMEOUT_S = 10
 def child_commands(settings: Settings, worker: bool, mes_sim: bool) -> list[list[str]]:
     commands: list[list[str]] = []
     if worker and settings.embedded_worker:
-        commands.append([sys.executable, "-m", "c2m", "worker", "--concurrency", "2"])
+        # The embedded plant's whole back end: every queue, and the one scheduler (sweep, MES
+        # reconciliation) in the same process. With C2M_EMBEDDED_WORKER=0 the deployment runs
+        # its workers and exactly one `c2m beat` apart.
+        commands.append([sys.executable, "-m", "c2m", "worker", "--concurrency", "2", "--beat"])
     if mes_sim and _has_command("mes-sim"):
         commands.append(
             [
@@ -48,9 +51,9 @@ def child_commands(settings: Settings, worker: bool, mes_sim: bool) -> list[list
 
 
 def _has_command(name: str) -> bool:
-    from c2m.cli import cli
+    from c2m.cli import COMMANDS
 
-    return name in cli.commands
+    return name in COMMANDS
 
 
 def serve(settings: Settings, worker: bool = True, mes_sim: bool = True) -> int:

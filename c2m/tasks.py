@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import requests
 from celery import shared_task
 from flask import current_app
 
-from c2m import dispatch, jobs, planning
+from c2m import dispatch, jobs, planning, reconciliation
+from c2m.celery_app import RECONCILE_EVERY_S, reconcile_every_s
 from c2m.db import session_factory
+from mes_bridge import lookup
 from mes_bridge.delivery import Endpoint
 
 
@@ -58,3 +61,22 @@ def sweep() -> None:
     settings = current_app.extensions["c2m.settings"]
     window = timedelta(seconds=settings.mes_claim_timeout_s)
     dispatch.enqueue_due(sessions, deliver.delay, window)
+
+
+# On the `mes` queue, scheduled by beat every C2M_MES_RECONCILE_EVERY_S (c2m.celery_app). A
+# lost or repeated pass does no harm: every change it makes is conditional (c2m.reconciliation).
+@shared_task(name="c2m.reconcile", acks_late=True, max_retries=0)
+def reconcile() -> dict[str, object]:
+    """Ask the MES what it holds of the work orders sent to it: send again what it lacks, take
+    in the status events that never reached us."""
+    endpoint = dispatch_config().endpoint
+    every = reconcile_every_s() or RECONCILE_EVERY_S  # 0 only turns off the schedule
+    with requests.Session() as http:
+        report = reconciliation.reconcile(
+            session_factory(),
+            lambda number: lookup.look_up(endpoint, number, http),
+            deliver.delay,
+            quiet=timedelta(seconds=every),
+            budget_s=every / 2,
+        )
+    return {"checked": report.checked, "resent": report.resent, "events": report.events_taken}

@@ -238,6 +238,15 @@ class SimState:
             if records:
                 max(records, key=lambda r: r.sequence).status = status
 
+    def held(self, work_order_id: str) -> list[dict[str, Any]]:
+        """The revisions of one work order this MES holds (rejected ones included, marked)."""
+        with self._lock:
+            return [
+                {"sequence": r.sequence, "status": r.status, "rejected": r.rejected}
+                for r in sorted(self.work_orders.values(), key=lambda r: r.sequence)
+                if r.work_order_id == work_order_id
+            ]
+
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             effects: dict[str, int] = {}

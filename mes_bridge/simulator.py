@@ -8,6 +8,10 @@ Endpoints:
 - GET  /_sim/health      200 even when "down" (admin paths never fail).
 - GET  /events[?work_order=ID]  every status event that has happened so far, as JSON event
                          documents in sequence order: the reconciliation pull for missed callbacks.
+- GET  /work-orders/ID   what the MES holds of one work order: its revisions (sequence, status)
+                         and its events so far; 404 naming the work order when it has none (the
+                         plant's reconciliation re-sends it). The B2MML counterpart is
+                         GetOperationsPerformance -> ShowOperationsPerformance.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from mes_bridge import signing
 from mes_bridge.errors import SignatureError
@@ -160,6 +164,8 @@ def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
                 wanted = parse_qs(url.query).get("work_order", [None])[0]
                 events = sim.executor.happened(wanted)
                 self._json(200, {"events": [event_document(e) for e in events]})
+            elif url.path.startswith(WORK_ORDER_PATHS[0] + "/"):
+                self._work_order(unquote(url.path.removeprefix(WORK_ORDER_PATHS[0] + "/")))
             elif self.path == "/_sim/state":
                 self._json(200, sim.state_document())
             elif self.path == "/_sim/health":
@@ -175,6 +181,19 @@ def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
                 self._push(body)
             else:
                 self._json(404, {"error": f"no such path {self.path}"})
+
+        def _work_order(self, work_order_id: str) -> None:
+            revisions = sim.state.held(work_order_id)
+            if not revisions:
+                self._json(404, {"error": "unknown work order", "work_order_id": work_order_id})
+                return
+            events = sim.executor.happened(work_order_id)
+            document = {
+                "work_order_id": work_order_id,
+                "revisions": revisions,
+                "events": [event_document(e) for e in events],
+            }
+            self._json(200, document)
 
         def _change_faults(self, body: bytes) -> None:
             try:

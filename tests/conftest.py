@@ -181,12 +181,22 @@ RUNNING_WORKERS: list[WorkerHandle] = []
 
 
 class WorkerHandle:
-    """A real `c2m worker` process (with its beat sweeper) that a test may kill and restart."""
+    """A real `c2m worker` process that a test may kill and restart.
 
-    def __init__(self, service_env: dict[str, str]) -> None:
+    By default it is the whole back end of the configuration under test, as `c2m serve` starts
+    it: every queue, and the scheduler (sweep, MES reconciliation) in-process, so a restarted
+    worker brings the sweeper back with it. The suite runs one such worker at a time (tests
+    that start their own stop or pause the session's first): exactly one beat. A worker for
+    some queues only, or without beat, is asked for with `queues` / `beat`."""
+
+    def __init__(
+        self, service_env: dict[str, str], queues: str | None = None, beat: bool = True
+    ) -> None:
         self.env = child_env(service_env)
         self.log_path = Path(service_env["C2M_INSTANCE_DIR"]) / "worker.log"
         self.process: subprocess.Popen[bytes] | None = None
+        self.options = ["--beat" if beat else "--no-beat"]
+        self.options += ["--queues", queues] if queues else []
         RUNNING_WORKERS.append(self)
 
     @property
@@ -196,7 +206,7 @@ class WorkerHandle:
     def start(self) -> None:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "c2m", "worker", "--concurrency", "2"],
+                [sys.executable, "-m", "c2m", "worker", "--concurrency", "2", *self.options],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

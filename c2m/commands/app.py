@@ -9,7 +9,6 @@ from contextlib import contextmanager
 import click
 from sqlalchemy.orm import Session
 
-from c2m import supervisor
 from c2m.settings import Settings, SettingsError, load_settings
 
 
@@ -42,23 +41,64 @@ def register(cli: click.Group, bench: click.Group) -> None:
         if port is not None:
             settings = settings.with_changes(port=port)
         _prepare(settings)
+        from c2m import supervisor  # web, worker and simulator: only `serve` needs them
+
         sys.exit(supervisor.serve(settings, worker=not no_worker, mes_sim=not no_mes_sim))
+
+    from c2m.celery_app import QUEUES
 
     @cli.command()
     @click.option("--concurrency", type=int, default=2, show_default=True)
-    @click.option("--beat/--no-beat", default=True, help="Run the periodic sweeper in-process.")
-    def worker(concurrency: int, beat: bool) -> None:
+    @click.option(
+        "--queues",
+        default=",".join(QUEUES),
+        show_default=True,
+        help="Comma-separated queues to consume: plan (plan runs), mes (MES deliveries and "
+        "reconciliation), celery (sweep and the rest).",
+    )
+    @click.option(
+        "--beat/--no-beat",
+        default=False,
+        show_default=True,
+        help="Also run the scheduler (sweep, MES reconciliation) in this process: only when "
+        "this worker is the whole back end. Otherwise run `c2m beat` once per deployment.",
+    )
+    def worker(concurrency: int, queues: str, beat: bool) -> None:
         """Run a Celery worker (production: several of these, on several hosts)."""
+        from c2m.celery_app import parse_queues, reconcile_every_s, worker_argv
+
         settings = _settings_or_exit()
+        try:
+            chosen = parse_queues(queues)
+            reconcile_every_s()
+        except ValueError as error:  # SettingsError too
+            raise click.ClickException(str(error)) from None
         _check_services(settings)
         from c2m.app import create_app
         from c2m.logging_setup import configure_logging
 
         configure_logging(settings.log_level)
         celery_app = create_app(settings).extensions["celery"]
-        argv = ["worker", "--loglevel", settings.log_level, "--concurrency", str(concurrency)]
-        argv += ["--pool", "threads"] if settings.embedded_broker else []
-        celery_app.worker_main(argv + (["--beat"] if beat else []))
+        celery_app.worker_main(worker_argv(settings, concurrency, chosen, beat))
+
+    @cli.command()
+    def beat() -> None:
+        """Run the scheduler alone: the sweep and the MES reconciliation, exactly one per
+        deployment (its schedule lives in memory, so a restarted beat simply starts again)."""
+        from c2m.celery_app import beat_argv, reconcile_every_s
+
+        settings = _settings_or_exit()
+        try:
+            reconcile_every_s()
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
+        _check_services(settings)
+        from c2m.app import create_app
+        from c2m.logging_setup import configure_logging
+
+        configure_logging(settings.log_level)
+        celery_app = create_app(settings).extensions["celery"]
+        sys.exit(celery_app.start(beat_argv(settings)))
 
     @cli.group()
     def db() -> None:

@@ -1,5 +1,12 @@
-"""The stack the simulator drives when no `--url` is given: web, workers and MES simulator as
-separate processes on free ports, one scratch instance folder, one business clock.
+"""The stack the simulator drives when no `--url` is given: web, workers, one scheduler and
+the MES simulator as separate processes on free ports, one scratch instance folder, one
+business clock.
+
+The scheduler is a `c2m beat` process of its own, as in production (exactly one beat per
+deployment), and every worker runs without one. Killing a worker therefore never stops the
+sweeper or the MES reconciliation: the sweeper goes on re-sending what the killed worker left
+behind while its successor starts, and no two beats ever overlap. A beat that dies on its own
+is restarted like a worker (and reported).
 
 On PostgreSQL (C2M_DATABASE_URL set) a scratch database is created beside the given one and
 dropped at the end, so a run never mixes with earlier data; the Redis db is used as given.
@@ -62,7 +69,6 @@ class Process:
     command: list[str]
     log: Path
     popen: subprocess.Popen[bytes] | None = None
-    beat: bool = False
     replaced: bool = False  # a successor has been started
 
     @property
@@ -116,8 +122,9 @@ class Stack:
             "30",
         )
         self._spawn("web", "serve", "--no-worker", "--no-mes-sim", "--port", str(web_port))
-        for index in range(self.spec.workers):
-            self.start_worker(beat=index == 0)
+        self.start_beat()
+        for _ in range(self.spec.workers):
+            self.start_worker()
         self._wait_for(f"{self.mes_url}/_sim/health", "mes-sim")
         self._wait_for(f"{self.url}/healthz", "web")
 
@@ -138,11 +145,15 @@ class Stack:
             # A re-plan searching 20 wall seconds is hours of business time at these speeds.
             "C2M_REPLAN_TIME_LIMIT_S": os.environ.get("C2M_REPLAN_TIME_LIMIT_S") or "3",
             "PYTHONUNBUFFERED": "1",
+            # Every simulated consumer calls from 127.0.0.1, so the per-address API limit
+            # would count the whole simulated market as one client.
+            "C2M_RATE_LIMIT_API": os.environ.get("C2M_RATE_LIMIT_API") or "1000000 per minute",
             # One secret for pushes and callbacks, given to web, workers and MES alike.
             "C2M_MES_SECRET": "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode(),
         }
         passed_on = ("C2M_DATABASE_URL", "C2M_BROKER_URL", "C2M_MES_FORMAT", "C2M_PRODUCTS_DIR",
-                     "C2M_PROMISE_MARGIN", "C2M_PROMISE_MARGIN_MIN_HOURS", "C2M_B2MML_DIR")
+                     "C2M_PROMISE_MARGIN", "C2M_PROMISE_MARGIN_MIN_HOURS", "C2M_B2MML_DIR",
+                     "C2M_MES_RECONCILE_EVERY_S")
         for name in passed_on:
             if os.environ.get(name):
                 env[name] = os.environ[name]
@@ -198,34 +209,37 @@ class Stack:
         self.processes.append(process)
         return process
 
-    def start_worker(self, beat: bool) -> Process:
+    def start_worker(self) -> Process:
+        """A worker on every queue, without a scheduler (the stack's `c2m beat` is the one)."""
         count = sum(p.name.startswith("worker") for p in self.processes)
-        args = ["worker", "--concurrency", str(self.spec.worker_concurrency)]
-        process = self._spawn(f"worker-{count + 1}", *args, "--beat" if beat else "--no-beat")
-        process.beat = beat
-        return process
+        args = ["worker", "--concurrency", str(self.spec.worker_concurrency), "--no-beat"]
+        return self._spawn(f"worker-{count + 1}", *args)
+
+    def start_beat(self) -> Process:
+        count = sum(p.name.startswith("beat") for p in self.processes)
+        return self._spawn("beat" if not count else f"beat-{count + 1}", "beat")
 
     def workers(self) -> list[Process]:
         return [p for p in self.processes if p.name.startswith("worker") and p.alive()]
 
     def kill_worker(self) -> str:
-        """SIGKILL the first live worker (the one with beat) and all it forked, as a crash
-        would; a new one with beat takes its place. Returns the killed worker's name."""
+        """SIGKILL the first live worker and all it forked, as a crash would; a new one takes
+        its place (the beat runs on meanwhile). Returns the killed worker's name."""
         victim = self.workers()[0]
         os.killpg(victim.pid, signal.SIGKILL)
         assert victim.popen is not None
         victim.popen.wait(timeout=30)
         victim.replaced = True
-        self.start_worker(beat=victim.beat)
+        self.start_worker()
         return victim.name
 
     def revive_workers(self) -> list[str]:
-        """Restart workers that died on their own, as a process supervisor would; returns
-        their names (the report lists them: a worker dying by itself is a finding)."""
+        """Restart workers (and the beat) that died on their own, as a process supervisor
+        would; returns their names (the report lists them: dying by itself is a finding)."""
         died = [
             p
             for p in self.processes
-            if p.name.startswith("worker")
+            if p.name.startswith(("worker", "beat"))
             and not p.replaced
             and p.popen is not None
             and p.popen.poll() is not None
@@ -233,7 +247,10 @@ class Stack:
         revived = sum(p.replaced for p in self.processes)
         for process in died[: max(0, MAX_REVIVALS - revived)]:
             process.replaced = True
-            self.start_worker(beat=process.beat)
+            if process.name.startswith("beat"):
+                self.start_beat()
+            else:
+                self.start_worker()
         return [p.name for p in died]
 
     def _wait_for(self, url: str, name: str) -> None:
