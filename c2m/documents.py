@@ -4,6 +4,7 @@ confirmation, the planner's day schedule (Gantt) and the work-order traveler of 
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,11 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from weasyprint import HTML
 
-from c2m import preview
+from c2m import gantt, preview
 from c2m.errors import NotFound
 from c2m.mes_intake import unit_code
 from c2m.models import Order, OrderLine, PlannedOperation, PlanRun, ProductModelRecord, WorkOrder
 from c2m.products import configurator_for
+from c2m.web.i18n import number, product_name, value_label
 
 
 def data_uri(svg: str | bytes) -> str:
@@ -48,10 +50,26 @@ def line_summary(session: Session, line: OrderLine, lang: str) -> list[tuple[str
     record = session.get_one(ProductModelRecord, line.product_model_id)
     model = configurator_for(record).model
     return [
-        (f.label.get(lang), f.value_label(line.choices[f.name], lang))
+        (f.label.get(lang), value_label(f, line.choices[f.name], lang))
         for f in model.features
         if f.name in line.choices
     ]
+
+
+def line_name(session: Session, line: OrderLine, lang: str) -> str:
+    """The product's name ("Modular sofa") as the version the line was ordered from has it."""
+    return product_name(session.get_one(ProductModelRecord, line.product_model_id), lang)
+
+
+def cut_size(row: Mapping[str, Any]) -> str:
+    """A cut-list row's size in the dimensions it has: "760 × 780 × 15 mm" for a panel,
+    "1000 × 880 mm" for fabric, "770 mm" for a batten cut to length."""
+    dimensions = [
+        number(row[key])
+        for key in ("length_mm", "width_mm", "thickness_mm")
+        if row.get(key) is not None
+    ]
+    return f"{' × '.join(dimensions)} mm" if dimensions else ""
 
 
 def order_confirmation(session: Session, order: Order, tracking_url: str, lang: str) -> bytes:
@@ -60,6 +78,7 @@ def order_confirmation(session: Session, order: Order, tracking_url: str, lang: 
             "line": line,
             "preview": data_uri(line_preview(session, line)),
             "summary": line_summary(session, line, lang),
+            "name": line_name(session, line, lang),
         }
         for line in order.lines
     ]
@@ -73,8 +92,26 @@ def order_confirmation(session: Session, order: Order, tracking_url: str, lang: 
     )
 
 
-def gantt_pdf(svg: str, start: datetime, zoom: str, run: PlanRun | None) -> bytes:
-    return render_pdf("pdf/gantt.html", svg=data_uri(svg), start=start, zoom=zoom, run=run)
+def gantt_pdf(
+    bars: Sequence[gantt.Bar],
+    machines: Sequence[str],
+    win: gantt.Window,
+    zoom: str,
+    run: PlanRun | None,
+    now: datetime | None,
+) -> bytes:
+    """Every machine of the plant, a page-sized chart of them per page (one tall picture
+    would not fit the first page and lose its last lanes at the bottom of the next)."""
+    frozen = run.frozen_until if run else None
+    pages = [
+        {
+            "svg": data_uri(gantt.svg(bars, lanes, win, frozen, now)),
+            "first": lanes[0] if lanes else "",
+            "last": lanes[-1] if lanes else "",
+        }
+        for lanes in gantt.print_pages(machines)
+    ]
+    return render_pdf("pdf/gantt.html", pages=pages, start=win.start, zoom=zoom, run=run)
 
 
 def traveler_pdf(session: Session, work_order_id: int) -> tuple[bytes, str]:
@@ -97,10 +134,13 @@ def traveler_pdf(session: Session, work_order_id: int) -> tuple[bytes, str]:
         }
         for code in codes
     ]
+    cut_list = [{**row, "size": cut_size(row)} for row in line.bom.get("cut_list", [])]
     pdf = render_pdf(
         "pdf/traveler.html",
         work_order=work_order,
         line=line,
+        product=line_name(session, line, "en"),
+        cut_list=cut_list,
         order=line.order,
         operations=operations,
         names=names,

@@ -11,6 +11,10 @@ from html import escape
 
 LANE_H, LABEL_W, AXIS_H = 26, 96, 22
 ZOOMS = {"shift": timedelta(hours=8), "day": timedelta(days=1), "week": timedelta(days=7)}
+# Lanes on one printed page: a 1200-unit-wide chart fills the 277 mm of an A4 landscape page
+# (10 mm margins) at 0.23 mm a unit, so a lane is 6 mm; 24 of them with the time axis and the
+# page's heading leave room below. More lanes than that go on further pages.
+PRINT_LANES = 24
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,16 @@ def colour(key: str) -> str:
 
 def window(start: datetime, zoom: str) -> Window:
     return Window(start, start + ZOOMS.get(zoom, ZOOMS["day"]))
+
+
+def print_pages(machines: Sequence[str], lanes: int = PRINT_LANES) -> list[list[str]]:
+    """The machines split into pages of at most ``lanes`` lanes, balanced (38 machines: two
+    pages of 19, not 24 and 14); one empty page when there is no machine at all."""
+    if not machines:
+        return [[]]
+    count = -(-len(machines) // lanes)
+    size = -(-len(machines) // count)
+    return [list(machines[i : i + size]) for i in range(0, len(machines), size)]
 
 
 def _ticks(win: Window) -> list[datetime]:
@@ -98,9 +112,12 @@ def svg(
         )
     for tick in _ticks(win):
         tx = x(tick)
+        # the label of a tick at the right edge ends there instead of running off the chart
+        at_end = tx > width - 80
+        anchor = f'x="{tx - 2:.1f}" text-anchor="end"' if at_end else f'x="{tx + 2:.1f}"'
         out.append(
             f'<line x1="{tx:.1f}" x2="{tx:.1f}" y1="{AXIS_H - 4}" y2="{height}" '
-            f'stroke="#eef0f4"/><text x="{tx + 2:.1f}" y="14" font-size="10" '
+            f'stroke="#eef0f4"/><text {anchor} y="14" font-size="10" '
             f'fill="#5b6475">{tick:%m-%d %H:%M}</text>'
         )
     for bar in bars:

@@ -2,23 +2,29 @@
 
 The language comes from `?lang=` (and is then kept in the session), else the session, else
 the browser's Accept-Language. Domain labels carry their own translations (Label.get).
+Counted things agree with their count ("1 piece", "2 pieces"; Chinese has no plural), and
+numbers are shown as the quantity they are ("770", "0.24"), never as "770.0" or "None".
 """
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import Flask, request, session
+
+from configurator.model import Feature, FeatureType
 
 LANGUAGES = ("en", "zh")
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "products": ("Products", "产品"),
     "configure_your_product": ("Configure your product", "定制您的产品"),
-    "from_price": ("from", "起"),
+    "from_price": ("from {price}", "{price} 起"),
     "configure": ("Configure", "开始定制"),
     "no_products": ("No products are loaded yet.", "尚未加载任何产品。"),
-    "model_version": ("model {model} · version {version}", "型号 {model} · 版本 {version}"),
+    "product_version": ("{product} · version {version}", "{product} · 版本 {version}"),
+    "version": ("version {version}", "版本 {version}"),
     "language": ("Language", "语言"),
     "undo": ("Undo", "撤销"),
     "start_over": ("Start over", "重新开始"),
@@ -37,12 +43,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "to_allow": ("{changes} to allow this", "{changes}即可选择此项"),
     "breakdown": ("Breakdown", "价格明细"),
     "choose": ("— choose —", "— 请选择 —"),
-    "other_values_unavailable": ("{count} other values are unavailable", "另有 {count} 个值不可选"),
     "price": ("Price", "价格"),
     "price_total": ("Total", "合计"),
     "price_with_defaults": ("With defaults for the rest", "其余按默认值计"),
     "price_range": ("Price range of what is still possible", "仍可选配置的价格范围"),
-    "completions": ("{count} complete products still possible", "仍有 {count} 种完整配置可选"),
     "complete_config": ("Your product is complete.", "您的产品已配置完整。"),
     "delivery": ("Delivery", "交货"),
     "promise_planner": ("ready by {date} (production schedule)", "预计 {date} 完成（按生产排程）"),
@@ -85,6 +89,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+# Messages about a count: ((English singular, English plural), Chinese).
+PLURALS: dict[str, tuple[tuple[str, str], str]] = {
+    "completions": (
+        ("{count} complete product still possible", "{count} complete products still possible"),
+        "仍有 {count} 种完整配置可选",
+    ),
+    "other_values_unavailable": (
+        ("{count} other value is unavailable", "{count} other values are unavailable"),
+        "另有 {count} 个值不可选",
+    ),
+}
+
+# Units of counted things as words: ((English singular, English plural), Chinese). Units not
+# listed (mm, kg, l, rpm, m, m2) are symbols, the same for any quantity and language.
+UNITS: dict[str, tuple[tuple[str, str], str]] = {
+    "pcs": (("piece", "pieces"), "个"),
+}
+
+
 STATES_ZH = {
     "configured": "已配置", "engineered": "已完成工程设计", "planned": "已排程",
     "released": "已下达", "dispatched": "已发送至车间", "accepted": "车间已接收",
@@ -116,6 +139,73 @@ def translate(key: str, lang: str | None = None, **values: Any) -> str:
     return text.format(**values) if values else text
 
 
+def _is_one(count: object) -> bool:
+    try:
+        return Decimal(str(count)) == 1
+    except InvalidOperation:
+        return False
+
+
+def plural(key: str, count: int, lang: str | None = None, **values: Any) -> str:
+    """A message about ``count`` things, singular or plural as the count asks (grouped
+    thousands: "12,345 complete products still possible")."""
+    (one, other), chinese = PLURALS[key]
+    english = one if count == 1 else other
+    text = chinese if (lang or language()) == "zh" else english
+    return text.format(count=f"{count:,}", **values)
+
+
+def number(value: object) -> str:
+    """A quantity as people write it: 770.0 → "770", "0.2400" → "0.24", None → ""."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    try:
+        exact = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if not exact.is_finite():
+        return str(value)
+    if exact == exact.to_integral_value():
+        return str(exact.quantize(Decimal(1)))
+    return format(exact.normalize(), "f")
+
+
+def unit_label(unit: str | None, count: object, lang: str | None = None) -> str:
+    """The unit of ``count`` things in the page's language: "piece" for one, else "pieces"."""
+    if not unit:
+        return ""
+    if unit not in UNITS:
+        return unit
+    (one, other), chinese = UNITS[unit]
+    if (lang or language()) == "zh":
+        return chinese
+    return one if _is_one(count) else other
+
+
+def quantity(count: object, unit: str | None, lang: str | None = None) -> str:
+    """A number with its unit: "1 piece", "3 pieces", "1900 mm", "2 个"."""
+    return f"{number(count)} {unit_label(unit, count, lang)}".strip()
+
+
+def value_label(feature: Feature, value: Any, lang: str | None = None) -> str:
+    """A feature's value as the customer reads it; integer parameters with their unit in
+    the right number ("1 piece", not "1 pcs")."""
+    lang = lang or language()
+    if feature.type is FeatureType.INTEGER:
+        return quantity(value, feature.unit, lang)
+    return feature.value_label(value, lang)
+
+
+def product_name(record: Any, lang: str | None = None) -> str:
+    """A loaded product model's name ("Modular sofa", "模块化沙发"), not its identifier."""
+    lang = lang or language()
+    if lang == "zh" and record.label_zh:
+        return str(record.label_zh)
+    return str(record.label_en or record.model)
+
+
 def label(value: Any, lang: str | None = None) -> str:
     """A domain Label (or its dict form {en, zh}) in the page's language."""
     lang = lang or language()
@@ -127,4 +217,15 @@ def label(value: Any, lang: str | None = None) -> str:
 def register(app: Flask) -> None:
     @app.context_processor
     def i18n_helpers() -> dict[str, Any]:
-        return {"t": translate, "lang": language(), "label": label, "state": state_label}
+        return {
+            "t": translate,
+            "plural": plural,
+            "lang": language(),
+            "label": label,
+            "state": state_label,
+            "product_name": product_name,
+            "quantity": quantity,
+            "unit_label": unit_label,
+        }
+
+    app.add_template_filter(number, "number")

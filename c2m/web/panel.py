@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from c2m.web.i18n import translate
+from c2m.web.i18n import translate, value_label
 from configurator.explain import Explanation
 from configurator.model import Feature, FeatureType, ProductModel
 from configurator.session import ConfigurationState, FeatureState
@@ -43,7 +43,7 @@ def _text(value: object) -> str:
 
 def _value_label(model: ProductModel, name: str, value: object, lang: str) -> str:
     feature = model.feature(name)
-    return f"{feature.label.get(lang)}: {feature.value_label(value, lang)}"  # type: ignore[arg-type]
+    return f"{feature.label.get(lang)}: {value_label(feature, value, lang)}"
 
 
 def reason_text(model: ProductModel, why: Explanation, lang: str) -> str:
@@ -73,7 +73,7 @@ def suggestion_text(model: ProductModel, why: Explanation, lang: str) -> str:
                     "change_to",
                     lang,
                     feature=label,
-                    value=model.feature(name).value_label(value, lang),  # type: ignore[arg-type]
+                    value=value_label(model.feature(name), value, lang),
                 )
             )
     return translate("to_allow", lang, changes=", ".join(parts))
@@ -89,7 +89,7 @@ def _repair_json(explanation: Explanation) -> str:
 def _option(
     model: ProductModel, feature: Feature, state: FeatureState, value: object, lang: str
 ) -> OptionView:
-    label = feature.value_label(value, lang)  # type: ignore[arg-type]
+    label = value_label(feature, value, lang)
     pick = json.dumps([feature.name, value])
     if state.chosen is not None:
         status = "chosen" if value == state.chosen else "available"
@@ -114,8 +114,8 @@ def _option(
 def feature_view(model: ProductModel, state: FeatureState, lang: str) -> FeatureView:
     feature = model.feature(state.name)
     options = tuple(_option(model, feature, state, v, lang) for v in feature.domain)
-    chosen = feature.value_label(state.chosen, lang) if state.chosen is not None else None  # type: ignore[arg-type]
-    forced = feature.value_label(state.forced, lang) if state.forced is not None else None  # type: ignore[arg-type]
+    chosen = value_label(feature, state.chosen, lang) if state.chosen is not None else None
+    forced = value_label(feature, state.forced, lang) if state.forced is not None else None
     big = feature.type is FeatureType.INTEGER and len(options) > BUTTON_LIMIT
     if not big:
         return FeatureView(

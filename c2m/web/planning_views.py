@@ -25,6 +25,7 @@ from c2m.models import (
     WorkOrder,
     utc_now,
 )
+from c2m.web import throttling
 from c2m.web.api import enqueue_delivery, enqueue_plan, release_and_send
 
 blueprint = Blueprint("planning", __name__)
@@ -32,6 +33,7 @@ planner_only = auth.role_required("planner")
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
+@throttling.login_attempts
 def log_in() -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("planning/login.html", failed=False)
@@ -230,10 +232,11 @@ def gantt_pdf() -> ResponseReturnValue:
         raise InvalidInput("the printed schedule covers a shift or a day", "zoom")
     hour = validation.whole_number(request.args.get("hour"), "hour", top=23)
     start = _day(request.args.get("day")) + timedelta(hours=hour)
+    win = gantt.window(start, zoom)
     with unit_of_work(session_factory()) as session:
         run = planning.current_run(session)
-        svg = gantt_svg(session, run, gantt.window(start, zoom), interactive="")
-    pdf = documents.gantt_pdf(svg, start, zoom, run)
+        bars, machines = schedule_bars(session, run, win)  # every machine of the plant
+    pdf = documents.gantt_pdf(bars, machines, win, zoom, run, business_now())
     return Response(
         pdf,
         mimetype="application/pdf",

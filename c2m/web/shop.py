@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -15,9 +17,31 @@ from c2m.errors import InvalidInput
 from c2m.promise import promise_for
 from c2m.web import configure_view, panel
 from c2m.web.api import enqueue_plan
-from c2m.web.i18n import language
+from c2m.web.i18n import language, value_label
+from configurator.session import Configurator
 
 blueprint = Blueprint("shop", __name__)
+
+# The "from" price of each product version: the exact lowest price of a valid complete
+# product, the low end of the empty configuration's price range (what
+# POST /api/v1/configurations answers for no choices). Keyed by the version's content, so an
+# edited model is priced afresh; one search per version and process.
+_FROM_PRICES: dict[tuple[str, str, str], Decimal | None] = {}
+_FROM_PRICES_GUARD = threading.Lock()
+
+
+def from_price(configurator: Configurator, content_hash: str) -> Decimal | None:
+    """None when no complete product is valid (nothing to offer a price for)."""
+    model = configurator.model
+    key = (model.name, model.version, content_hash)
+    with _FROM_PRICES_GUARD:
+        if key in _FROM_PRICES:
+            return _FROM_PRICES[key]
+    possible = configurator.pricing.price_range({})
+    low = None if possible is None else possible.low
+    with _FROM_PRICES_GUARD:
+        _FROM_PRICES[key] = low
+    return low
 
 
 @blueprint.get("/")
@@ -27,7 +51,11 @@ def catalogue_page() -> ResponseReturnValue:
         for record in catalogue.latest_products(session):
             configurator = products.configurator_for(record)
             values = configurator.complete({}, "defaults") or {}
-            cards.append({"record": record, "svg": preview.svg(configurator.model, values)})
+            cards.append({
+                "record": record,
+                "svg": preview.svg(configurator.model, values),
+                "from_price": from_price(configurator, record.content_hash),
+            })
     return render_template("shop/catalogue.html", cards=cards)
 
 
@@ -109,7 +137,7 @@ def _checkout(
         configurator = products.configurator_for(products.record_for(session, model))
     breakdown = configurator.price(choices)
     summary = [
-        (f.label.get(lang), f.value_label(choices[f.name], lang))  # type: ignore[arg-type]
+        (f.label.get(lang), value_label(f, choices[f.name], lang))
         for f in configurator.model.features
     ]
     return render_template(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from c2m import documents
 from c2m.db import session_factory, unit_of_work
 from c2m.errors import NotFound
-from c2m.models import MesEvent, Order, OrderLine, Unit, WorkOrder
+from c2m.models import MesEvent, Order, OrderLine, ProductModelRecord, Unit, WorkOrder
 from c2m.web.i18n import language
 
 blueprint = Blueprint("tracking", __name__)
@@ -92,6 +92,12 @@ def unit_page(code: str) -> ResponseReturnValue:
         events = session.scalars(
             select(MesEvent).filter_by(work_order_id=work_order.id).order_by(MesEvent.sequence)
         ).all()
+        product = session.get_one(ProductModelRecord, line.product_model_id)
         return render_template(
-            "shop/unit.html", unit=unit, work_order=work_order, line=line, events=events
+            "shop/unit.html",
+            unit=unit,
+            work_order=work_order,
+            line=line,
+            product=product,
+            events=events,
         )
