@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
+    from c2m import auth
     from c2m.web import (
         admin,
         api,
@@ -49,16 +50,21 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
         input_limits,
         mes_api,
         planning_views,
+        request_ids,
         security,
         shop,
+        throttling,
         tracking,
     )
     from c2m.web.status_api import blueprint as plant_status
 
     # Before any blueprint: the converter and limits that make malformed input (huge ids,
     # bodies, nesting) a 4xx must exist when the routes that use them are registered.
+    request_ids.register(app)  # first: every later hook's log lines carry the id
     input_limits.install(app)
     errors.register(app)
+    auth.register(app)  # a void session cookie is dropped before any page or hook reads it
+    throttling.register(app, app.extensions["c2m.settings"])
     i18n.register(app)
     app.register_blueprint(health.blueprint)
     for page in (shop.blueprint, tracking.blueprint, planning_views.blueprint, admin.blueprint):

@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from datetime import UTC, datetime
-from typing import Any
+from types import MappingProxyType
+from typing import Any, TextIO
 
+# Celery reports every task it receives, runs and schedules at INFO. For the sweep (every 5 s)
+# that buries the console of `make run` and every log search: those lines belong at DEBUG.
+ROUTINE_TASKS = ("c2m.sweep",)
+CELERY_TASK_LOGGERS = frozenset({"celery.beat", "celery.app.trace", "celery.worker.strategy"})
 # `taskName` joins the record in Python 3.12; reserving it now keeps logs the same after.
 RESERVED_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 _STANDARD_ATTRIBUTES = RESERVED_FIELDS
@@ -35,6 +42,30 @@ class FieldLogger(logging.LoggerAdapter[logging.Logger]):
         return msg, kwargs
 
 
+# What the current request, task or plan run is: every line logged meanwhile carries it, so
+# one search finds all a request or a plan run did across web and worker logs.
+_NOTHING: Mapping[str, object] = MappingProxyType({})
+_CONTEXT: ContextVar[Mapping[str, object]] = ContextVar("c2m_log_context", default=_NOTHING)
+
+
+def bind_log_context(**fields: object) -> Token[Mapping[str, object]]:
+    """Add fields to the current context; `unbind_log_context(token)` takes them away."""
+    return _CONTEXT.set({**_CONTEXT.get(), **fields})
+
+
+def unbind_log_context(token: Token[Mapping[str, object]]) -> None:
+    _CONTEXT.reset(token)
+
+
+@contextmanager
+def log_context(**fields: object) -> Iterator[None]:
+    token = bind_log_context(**fields)
+    try:
+        yield
+    finally:
+        unbind_log_context(token)
+
+
 def get_logger(name: str) -> FieldLogger:
     return FieldLogger(logging.getLogger(name))
 
@@ -47,6 +78,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        entry.update(safe_fields(_CONTEXT.get()))
         # Fields passed with `extra={...}` become top-level keys.
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRIBUTES})
         if record.exc_info:
@@ -54,9 +86,24 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
-def configure_logging(level: str) -> None:
-    handler = logging.StreamHandler()
+class RoutineTasksAtDebug(logging.Filter):
+    """Celery's INFO lines about a routine task become DEBUG lines: shown when the log level
+    is DEBUG, dropped otherwise. Every other task keeps its INFO lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO or record.name not in CELERY_TASK_LOGGERS:
+            return True
+        if not any(task in record.getMessage() for task in ROUTINE_TASKS):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
+def configure_logging(level: str, stream: TextIO | None = None) -> None:
+    """JSON lines at `level` to `stream` (standard error unless given)."""
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(RoutineTasksAtDebug())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -23,6 +23,7 @@ from c2m import planning_data as data
 from c2m import planning_input as plant
 from c2m.clock import business_now
 from c2m.db import exclusive, unit_of_work
+from c2m.logging_setup import log_context
 from c2m.models import LockName, OrderLine, PlannedOperation, PlanRun, PlanRunStatus, utc_now
 from c2m.planning_input import FROZEN_HORIZON, LiveSchedule, current_run, live_schedule
 from mes_bridge.lifecycle import WorkOrderState, transition
@@ -75,6 +76,13 @@ def carry_out(
     """Compute and store a queued run. Returns the next queued run to start, if any.
 
     On a planning error the run fails and nothing else changes; so on any crash."""
+    with log_context(plan_run=run_id):  # every line the run logs says which run it is
+        return _carry_out(sessions, products_dir, run_id, time_limit_s)
+
+
+def _carry_out(
+    sessions: sessionmaker[Session], products_dir: Path, run_id: int, time_limit_s: float | None
+) -> int | None:
     if not plan_runs.take(sessions, run_id):
         return None
     limit = REPLAN_TIME_LIMIT_S if time_limit_s is None else time_limit_s
