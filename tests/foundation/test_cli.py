@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import click
 
 
 def run_c2m(
@@ -66,3 +69,34 @@ def test_unreachable_broker_gives_one_line_naming_the_variable(tmp_path: Path) -
     error_lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(error_lines) == 1, result.stderr
     assert "C2M_BROKER_URL" in error_lines[0] and "127.0.0.1:1" in error_lines[0]
+
+
+def test_the_command_table_names_the_module_that_registers_each_command() -> None:
+    from c2m import cli
+
+    for module_name in cli.COMMAND_MODULES:
+        top, bench = registered(module_name)
+        for table, group in ((cli.COMMANDS, top), (cli.BENCH_COMMANDS, bench)):
+            for name in group.commands:
+                assert table.get(name) == module_name, f"add {name!r} to c2m/cli.py"
+    owners = {*cli.COMMANDS.values(), *cli.BENCH_COMMANDS.values()}
+    assert owners <= set(cli.COMMAND_MODULES)
+    for table, side in ((cli.COMMANDS, 0), (cli.BENCH_COMMANDS, 1)):
+        for name, module_name in table.items():  # no entry for a command no module registers
+            assert name in registered(module_name)[side].commands, name
+
+
+def registered(module_name: str) -> tuple[click.Group, click.Group]:
+    top, bench = click.Group(), click.Group()
+    importlib.import_module(module_name).register(top, bench)
+    return top, bench
+
+
+def test_plan_fjsp_starts_without_the_web_database_and_queue_stacks() -> None:
+    probe = (
+        "import sys, click; from c2m.cli import cli; "
+        "cli.get_command(click.Context(cli), 'plan-fjsp'); "
+        "print(sorted(m for m in ('sqlalchemy', 'celery', 'flask') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stderr
