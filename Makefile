@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 SHARED_B2MML := $(abspath ../shared/standards/b2mml)
 export C2M_B2MML_DIR ?= $(if $(wildcard $(SHARED_B2MML)),$(SHARED_B2MML))
 
-.PHONY: setup run test lint pytest clean
+.PHONY: setup run test lint pytest soak clean
 
 setup: $(STAMP) $(HTMX)
 
@@ -33,8 +33,13 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy configurator bom routing planner mes_bridge c2m
 
+# The soak drives the whole stack for two simulated plant days (minutes of wall time): a run
+# of its own, so the suite stays quick; `.ci/run` runs both on each configuration.
 pytest: setup
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not soak" $(PYTEST_ARGS)
+
+soak: setup
+	$(BIN)/pytest -m soak $(PYTEST_ARGS)
 
 test: lint pytest
 

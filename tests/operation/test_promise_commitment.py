@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
@@ -58,8 +58,18 @@ def no_margin(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(promise.MARGIN_MIN_ENV, "0")
 
 
+@pytest.fixture()
+def unrounded(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Promises at the planned completion itself: rounded up to the end of a packing day, two
+    promises fall on the same day whenever the clock is late in it (a flaky comparison)."""
+    monkeypatch.setattr(promise, "_commitment", lambda _factory, _machine, moment: moment)
+    yield
+    with promise._CACHE_LOCK:  # no unrounded promise may answer a later test
+        promise._CACHE.clear()
+
+
 def test_orders_waiting_for_a_plan_run_push_the_promise_of_the_next_one_later(
-    plant: Flask, place: Callable[..., dict[str, Any]]
+    plant: Flask, place: Callable[..., dict[str, Any]], no_margin: None, unrounded: None
 ) -> None:
     first = promised_now(plant)
     numbers = [place(f"waiting-order-{n:04d}")["order"] for n in range(8)]
