@@ -116,13 +116,12 @@ def migrated_database(settings: Settings) -> str:
     return settings.database_url
 
 
-@pytest.fixture()
-def clean_database(migrated_database: str, service_env: dict[str, str]) -> Iterator[str]:
-    """Every table empty at the start of the test, but for the simulators' MES client."""
+def empty_database(url: str, service_env: dict[str, str]) -> None:
+    """Every table empty, but for the simulators' MES client."""
     from c2m import auth
     from c2m.db import make_session_factory, unit_of_work
 
-    engine = make_engine(migrated_database)
+    engine = make_engine(url)
     for attempt in range(10):
         try:
             with engine.begin() as connection:
@@ -139,6 +138,12 @@ def clean_database(migrated_database: str, service_env: dict[str, str]) -> Itera
             session, "mes-simulator", ("events", "pull"), service_env["C2M_MES_CALLBACK_TOKEN"]
         )
     engine.dispose()
+
+
+@pytest.fixture()
+def clean_database(migrated_database: str, service_env: dict[str, str]) -> Iterator[str]:
+    """Every table empty at the start of the test, but for the simulators' MES client."""
+    empty_database(migrated_database, service_env)
     yield migrated_database
 
 

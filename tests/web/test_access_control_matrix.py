@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import secrets
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -37,14 +36,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
 from werkzeug.test import TestResponse
 
 from c2m import auth, bootstrap, planning
 from c2m.app import create_app
-from c2m.db import make_engine, make_session_factory, unit_of_work
+from c2m.db import unit_of_work
 from c2m.models import (
-    Base,
     MachineDowntime,
     Order,
     OutboxMessage,
@@ -58,7 +55,7 @@ from mes_bridge import signing
 from mes_bridge.lifecycle import EventKind
 from mes_bridge.model import Event
 from mes_bridge.payloads import event_document
-from tests.conftest import api_log_in
+from tests.conftest import api_log_in, empty_database
 from tests.flow.conftest import SAMPLES, named_configuration
 from tests.web.conftest import finished
 
@@ -272,24 +269,6 @@ CUSTOMER = {
 }
 
 
-def empty_database(url: str, service_env: dict[str, str]) -> None:
-    """What the function-scoped clean_database does, once for this module."""
-    engine = make_engine(url)
-    for attempt in range(10):
-        try:
-            with engine.begin() as connection:
-                for table in reversed(Base.metadata.sorted_tables):
-                    connection.execute(table.delete())
-            break
-        except DBAPIError:
-            if attempt == 9:
-                raise
-            time.sleep(0.2)
-    with unit_of_work(make_session_factory(engine)) as session:
-        auth.install_client_token(
-            session, "mes-simulator", ("events", "pull"), service_env["C2M_MES_CALLBACK_TOKEN"]
-        )
-    engine.dispose()
 
 
 @pytest.fixture(scope="module")
