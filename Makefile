@@ -10,15 +10,25 @@ PYTEST_ARGS ?=
 SHARED_B2MML := $(abspath ../shared/standards/b2mml)
 export C2M_B2MML_DIR ?= $(if $(wildcard $(SHARED_B2MML)),$(SHARED_B2MML))
 
-.PHONY: setup run test lint pytest soak clean
+.PHONY: setup run test lint pytest soak lock clean
 
 setup: $(STAMP) $(HTMX)
 
-$(STAMP): pyproject.toml
+# Versions come from requirements.lock, so every machine installs what CI tested.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
 	touch $(STAMP)
+
+# After a change to pyproject.toml's dependencies: resolve afresh in a scratch venv, pin it all.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet -e '.[test]'
+	head -n 3 requirements.lock > requirements.lock.new
+	.lock-venv/bin/pip freeze --all --exclude-editable | grep -v -E '^(pip|wheel)==' | LC_ALL=C sort -f >> requirements.lock.new
+	mv requirements.lock.new requirements.lock && rm -rf .lock-venv
 
 # htmx comes from the npm registry, pinned by package-lock.json; the copy is git-ignored.
 $(HTMX): package.json package-lock.json
