@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -246,16 +247,23 @@ def no_worker_outlives_the_session() -> Iterator[None]:
         worker.stop()
 
 
-@pytest.fixture()
-def no_background_worker() -> Iterator[None]:
-    """Tests that deliver in-process: the session's worker (and its sweeper, which would
-    deliver the same outbox rows elsewhere) pauses meanwhile."""
+@contextmanager
+def workers_paused() -> Iterator[None]:
+    """The session's running workers (and their sweepers) stop meanwhile, then start again."""
     paused = [worker for worker in RUNNING_WORKERS if worker.running]
     for worker in paused:
         worker.stop()
     yield
     for worker in paused:
         worker.start()
+
+
+@pytest.fixture()
+def no_background_worker() -> Iterator[None]:
+    """Tests that deliver in-process: the session's worker (and its sweeper, which would
+    deliver the same outbox rows elsewhere) pauses meanwhile."""
+    with workers_paused():
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -55,7 +55,7 @@ from mes_bridge import signing
 from mes_bridge.lifecycle import EventKind
 from mes_bridge.model import Event
 from mes_bridge.payloads import event_document
-from tests.conftest import api_log_in, empty_database
+from tests.conftest import api_log_in, empty_database, workers_paused
 from tests.flow.conftest import SAMPLES, named_configuration
 from tests.web.conftest import finished
 
@@ -276,14 +276,8 @@ def paused_workers() -> Iterator[None]:
     """A session worker (started by earlier modules) would deliver this module's outbox rows
     and carry out its plan runs meanwhile: it pauses for the module, as no_background_worker
     does for one test."""
-    from tests.conftest import RUNNING_WORKERS
-
-    paused = [worker for worker in RUNNING_WORKERS if worker.running]
-    for worker in paused:
-        worker.stop()
-    yield
-    for worker in paused:
-        worker.start()
+    with workers_paused():
+        yield
 
 
 def visitor_credentials(client: FlaskClient, cookie_name: str) -> Credentials:
