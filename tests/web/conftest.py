@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -90,3 +92,14 @@ def finished(sessions: Any, run_id: int) -> None:
                 return
         time.sleep(0.2)
     raise AssertionError(f"plan run {run_id} did not finish")
+
+
+def pdf_text_and_info(pdf: bytes, path: Path) -> tuple[str, str]:
+    """(pdftotext's layout text, pdfinfo's report) of a PDF, written to `path` first."""
+    assert pdf.startswith(b"%PDF")
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True, text=True)
+    return text, info.stdout

@@ -6,7 +6,6 @@ last five machines. Now the lanes are split over pages, each with its heading an
 
 from __future__ import annotations
 
-import subprocess
 from datetime import datetime
 from pathlib import Path
 
@@ -17,20 +16,13 @@ from sqlalchemy import select
 from c2m import gantt, planning
 from c2m.models import PlanRun
 from tests.flow.conftest import samples_dir
-from tests.web.conftest import finished, named_configuration
+from tests.web.conftest import finished, named_configuration, pdf_text_and_info
 
 
 def pages_of(pdf: bytes, tmp_path: Path) -> list[str]:
     """The text of each page (pdftotext separates pages with a form feed)."""
-    path = tmp_path / "plan.pdf"
-    path.write_bytes(pdf)
-    assert pdf.startswith(b"%PDF")
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
-    ).stdout
-    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True, text=True)
-    count = int(next(line.split()[-1] for line in info.stdout.splitlines()
-                     if line.startswith("Pages:")))
+    text, info = pdf_text_and_info(pdf, tmp_path / "plan.pdf")
+    count = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
     pages = text.split("\f")[:count]
     assert len(pages) == count
     return pages

@@ -5,7 +5,6 @@ part shows the dimensions it has ("770 mm" for a batten, never "770.0 × None ×
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from c2m.models import Order, OrderLine, PlanRun, Unit, WorkOrder
 from c2m.planning_input import current_run
 from configurator.loading import load_model
 from tests.flow.conftest import SAMPLES, named_configuration, samples_dir
-from tests.web.conftest import csrf_of, finished
+from tests.web.conftest import csrf_of, finished, pdf_text_and_info
 
 SAMPLE_MODELS = sorted(path.parent.name for path in SAMPLES.glob("*/model.yaml"))
 # "770.0", "6.0000", "15.0 mm": a whole number printed with a zero fraction.
@@ -28,14 +27,8 @@ SPURIOUS_FRACTION = re.compile(r"(?<![\d.,])\d+\.0+(?![\d])")
 
 def pdf_text(pdf: bytes, tmp_path: Path, name: str) -> tuple[str, str]:
     """(the text, the document title) of a PDF."""
-    path = tmp_path / f"{name}.pdf"
-    path.write_bytes(pdf)
-    assert pdf.startswith(b"%PDF")
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
-    ).stdout
-    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True, text=True)
-    title = re.search(r"^Title:\s*(.*)$", info.stdout, re.M)
+    text, info = pdf_text_and_info(pdf, tmp_path / f"{name}.pdf")
+    title = re.search(r"^Title:\s*(.*)$", info, re.M)
     return text, title.group(1).strip() if title else ""
 
 
