@@ -6,9 +6,12 @@ STAMP := $(VENV)/.installed
 HTMX := c2m/static/vendor/htmx.min.js
 PYTEST_ARGS ?=
 # The installed package reads nothing beside the checkout; developers and CI hand it the
-# shared B2MML schema set through its setting.
-SHARED_B2MML := $(abspath ../shared/standards/b2mml)
-export C2M_B2MML_DIR ?= $(if $(wildcard $(SHARED_B2MML)),$(SHARED_B2MML))
+# shared B2MML schema set and the benchmarks' public instances through their settings.
+SHARED := $(abspath ../shared)
+shared_path = $(if $(wildcard $(SHARED)/$(1)),$(SHARED)/$(1))
+export C2M_B2MML_DIR ?= $(call shared_path,standards/b2mml)
+export C2M_FJSP_DIR ?= $(call shared_path,benchmarks/fjsp)
+export C2M_CONFIGURATION_BENCHMARKS ?= $(call shared_path,benchmarks/configuration)
 
 .PHONY: setup run test lint pytest soak lock clean
 

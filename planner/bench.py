@@ -23,13 +23,28 @@ from planner.model import Objective, Order, Problem, Schedule, Status
 from planner.solve import to_schedule
 from planner.synthetic import DAY, loaded_line, order_ops
 
-# shared/ lies beside the repository checkout (CI clones main next to it).
-FJSP_DIR = Path(os.environ.get("C2M_FJSP_DIR") or
-                Path(__file__).resolve().parents[2] / "shared/benchmarks/fjsp")
+FJSP_ENV = "C2M_FJSP_DIR"
 SETS = {"brandimarte": [f"mk{k:02d}" for k in range(1, 11)]}
 # Large instances of three kinds: MILP windows on (mk10, abz7: <= 400 ops, abz7 with many
 # eligible machines per op) and off (lar04_3: 500 ops, ~20 machines per op).
 WALL_INSTANCES = ["brandimarte/mk10", "hurink/vdata/abz7", "behnke/lar04_3"]
+
+
+class BenchmarkDataMissing(FileNotFoundError):
+    """The benchmark's public instances are not where its setting says (or it is unset)."""
+
+
+def fjsp_dir() -> Path:
+    """The public FJSP instances, named by $C2M_FJSP_DIR only: an installed c2m never guesses
+    paths outside itself (`make` points the variable at the shared set beside the checkout)."""
+    raw = os.environ.get(FJSP_ENV, "")
+    if not raw:
+        raise BenchmarkDataMissing(
+            f"{FJSP_ENV} is not set: point it at the FJSP instances "
+            "(the shared set is ../shared/benchmarks/fjsp beside the checkout)")
+    if not Path(raw).is_dir():
+        raise BenchmarkDataMissing(f"{FJSP_ENV}={raw} is not a folder")
+    return Path(raw)
 
 
 def best_known(folder: Path) -> dict[str, int]:
@@ -45,8 +60,9 @@ def cpsat(path: Path, seconds: float, workers: int = 2) -> int | None:
     return json.loads(out.stdout)["makespan"]
 
 
-def planner_bench(names: list[str], limit: float, folder: Path = FJSP_DIR,
+def planner_bench(names: list[str], limit: float, folder: Path | None = None,
                   peer: bool = True, seed: int = 0) -> dict:
+    folder = folder or fjsp_dir()
     ubs = best_known(folder)
     rows: list[dict[str, Any]] = []
     for name in names:
@@ -74,9 +90,12 @@ def c2m_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "c2m"]
 
 
-def instance_path(name: str, folder: Path = FJSP_DIR) -> Path:
+def instance_path(name: str, folder: Path | None = None) -> Path:
     """A file, or a name under the FJSP folder with or without `.txt`."""
-    for path in (Path(name), folder / name, folder / f"{name}.txt"):
+    if Path(name).is_file():
+        return Path(name)
+    folder = folder or fjsp_dir()
+    for path in (folder / name, folder / f"{name}.txt"):
         if path.is_file():
             return path
     raise FileNotFoundError(f"no FJSP instance {name!r} (looked under {folder})")
@@ -90,7 +109,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def cli_wall_bench(names: list[str], runs: int = 5, limit: float = 10.0,
-                   folder: Path = FJSP_DIR) -> dict:
+                   folder: Path | None = None) -> dict:
     """Wall seconds of `c2m plan-fjsp FILE --time-limit limit --json`, each run a new process,
     from just before it is spawned to its exit (what `/usr/bin/time -f %e` reports)."""
     rows, every = [], []

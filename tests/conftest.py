@@ -34,10 +34,14 @@ REPO = Path(__file__).resolve().parent.parent
 UNDER_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # What every developer and CI share (benchmarks, B2MML schemas) lies beside the checkout.
 SHARED = Path(os.environ.get("C2M_SHARED_DIR") or REPO.parent / "shared")
-# c2m finds B2MML schemas only through its setting; the suite hands it the shared set (in
-# this process and, through the environment, in every process it starts).
-if (SHARED / "standards/b2mml").is_dir():
-    os.environ.setdefault("C2M_B2MML_DIR", str(SHARED / "standards/b2mml"))
+# c2m finds B2MML schemas and benchmark instances only through its settings; the suite hands
+# it the shared sets (in this process and, through the environment, in every process it
+# starts).
+for variable, folder in (("C2M_B2MML_DIR", "standards/b2mml"),
+                         ("C2M_FJSP_DIR", "benchmarks/fjsp"),
+                         ("C2M_CONFIGURATION_BENCHMARKS", "benchmarks/configuration")):
+    if (SHARED / folder).is_dir():
+        os.environ.setdefault(variable, str(SHARED / folder))
 # `c2m serve` logs at INFO: a log call that breaks only when its level is enabled must break here.
 LOG_LEVEL = "INFO"
 

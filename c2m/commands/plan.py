@@ -7,6 +7,8 @@ import atexit
 import gc
 import json
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -92,7 +94,7 @@ def bench_planner(
     names = [n for n in instances.split(",") if n] or SETS[set_name]
     results = []
     for limit in (float(x) for x in time_limit.split(",")):
-        res = planner_bench(names, limit, peer=not no_peer)
+        res = _one_line_if_missing(planner_bench, names, limit, peer=not no_peer)
         results.append(res)
         if not as_json:
             _print_planner(res)
@@ -117,6 +119,14 @@ def _print_planner(res: dict) -> None:
     )
 
 
+def _one_line_if_missing(bench: Callable[..., dict], *args: Any, **kwargs: Any) -> dict:
+    """A benchmark whose instances are missing says which and where, in one line."""
+    try:
+        return bench(*args, **kwargs)
+    except FileNotFoundError as missing:
+        raise click.ClickException(str(missing)) from None
+
+
 @click.command("plan-fjsp")
 @click.argument("instances", nargs=-1)
 @click.option("--runs", type=int, default=5, help="Runs per instance.")
@@ -129,7 +139,7 @@ def bench_plan_fjsp(instances: tuple[str, ...], runs: int, time_limit: float,
     FJSP folder (default: brandimarte/mk10 hurink/vdata/abz7 behnke/lar04_3)."""
     from planner.bench import cli_wall_bench
 
-    res = cli_wall_bench(list(instances), runs, time_limit)
+    res = _one_line_if_missing(cli_wall_bench, list(instances), runs, time_limit)
     if as_json:
         click.echo(json.dumps(res, indent=1))
         return
