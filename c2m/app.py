@@ -5,17 +5,18 @@ from __future__ import annotations
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from c2m import resources
 from c2m.celery_app import celery_init_app
 from c2m.db import make_engine, make_session_factory
-from c2m.settings import REPO_ROOT, Settings, load_settings
+from c2m.settings import Settings, load_settings
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     app = Flask(
         "c2m",
-        template_folder=str(REPO_ROOT / "templates"),
-        static_folder=str(REPO_ROOT / "c2m" / "static"),
+        template_folder=str(resources.templates_dir()),
+        static_folder=str(resources.static_dir()),
         instance_path=str(settings.instance_dir),
     )
     app.config.update(

@@ -26,6 +26,9 @@ from pathlib import Path
 
 from limits import parse_many
 
+from c2m.resources import default_instance_dir
+from configurator.samples import SAMPLE_PRODUCTS
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -142,7 +145,7 @@ def _make_private(path: Path) -> None:
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
-    instance_dir = Path(env.get("C2M_INSTANCE_DIR") or REPO_ROOT / "instance").resolve()
+    instance_dir = Path(env.get("C2M_INSTANCE_DIR") or default_instance_dir()).resolve()
     instance_dir.mkdir(parents=True, exist_ok=True)
     database_url = env.get("C2M_DATABASE_URL") or f"sqlite:///{instance_dir / 'c2m.sqlite'}"
     broker_url = env.get("C2M_BROKER_URL") or f"sqla+sqlite:///{instance_dir / 'broker.sqlite'}"
@@ -153,7 +156,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         database_url=_normalise_database_url(database_url),
         broker_url=broker_url,
         secret_key=_instance_secret(env, "C2M_SECRET_KEY", instance_dir, secrets.token_urlsafe(32)),
-        products_dir=Path(env.get("C2M_PRODUCTS_DIR") or REPO_ROOT / "sample_products"),
+        products_dir=Path(env.get("C2M_PRODUCTS_DIR") or SAMPLE_PRODUCTS),
         mes_url=env.get("C2M_MES_URL") or f"http://127.0.0.1:{mes_sim_port}",
         mes_secret=_instance_secret(env, "C2M_MES_SECRET", instance_dir, _fresh_webhook_secret()),
         mes_format=_choice(env, "C2M_MES_FORMAT", ("b2mml-v0701", "b2mml-v0600", "json")),

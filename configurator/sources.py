@@ -9,8 +9,7 @@ from configurator.importers.dimacs import load_dimacs
 from configurator.importers.xcsp import load_xcsp
 from configurator.loading import load_model
 from configurator.model import ProductModel
-
-SAMPLE_PRODUCTS = Path(__file__).resolve().parent.parent / "sample_products"
+from configurator.samples import SAMPLE_PRODUCTS
 
 
 def load_any(reference: str | Path) -> ProductModel:

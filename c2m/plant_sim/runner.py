@@ -127,9 +127,9 @@ def _business_start(config: SimConfig, anchor: datetime) -> datetime | None:
     if isinstance(config.start, datetime):
         return config.start
     from c2m.planning import factory_of
-    from c2m.settings import REPO_ROOT
+    from configurator.samples import SAMPLE_PRODUCTS
 
-    factory = factory_of(config.products_dir or REPO_ROOT / "sample_products")
+    factory = factory_of(config.products_dir or SAMPLE_PRODUCTS)
     return first_shift_of_next_week(factory, anchor)
 
 
@@ -414,9 +414,9 @@ def _factory_windows(
     config: SimConfig, details: list[dict[str, Any]]
 ) -> tuple[int, dict[str, list[Window]]]:
     from c2m.planning import factory_of
-    from c2m.settings import REPO_ROOT
+    from configurator.samples import SAMPLE_PRODUCTS
 
-    factory = factory_of(config.products_dir or REPO_ROOT / "sample_products")
+    factory = factory_of(config.products_dir or SAMPLE_PRODUCTS)
     starts = [datetime.fromisoformat(o["created_at"]) for o in details]
     origin = min(starts, default=datetime.now(UTC)) - timedelta(days=1)
     end = origin + timedelta(days=config.days + config.drain_days + 30)

@@ -34,7 +34,7 @@ from pathlib import Path
 import requests
 import yaml
 
-from c2m.settings import REPO_ROOT
+from configurator.samples import SAMPLE_PRODUCTS
 
 PLANNER = "sim-planner"
 START_TIMEOUT_S = 90.0
@@ -158,7 +158,7 @@ class Stack:
             if os.environ.get(name):
                 env[name] = os.environ[name]
         if self.spec.plant_scale != 1:
-            source = Path(env.get("C2M_PRODUCTS_DIR") or REPO_ROOT / "sample_products")
+            source = Path(env.get("C2M_PRODUCTS_DIR") or SAMPLE_PRODUCTS)
             env["C2M_PRODUCTS_DIR"] = str(
                 scaled_products(source, self.instance_dir / "products", self.spec.plant_scale)
             )
