@@ -83,6 +83,18 @@ class Process:
         return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
 
 
+def purge_amqp_queues(url: str) -> None:
+    """No tasks of older runs: a RabbitMQ vhost keeps its queues, unlike the scratch database.
+    Deleted rather than purged, so that Celery declares them afresh with its own arguments."""
+    from kombu import Connection
+
+    from c2m.celery_app import QUEUES
+
+    with Connection(url) as connection:
+        for queue in QUEUES:
+            connection.default_channel.queue_delete(queue=queue)
+
+
 @dataclass
 class Stack:
     spec: StackSpec
@@ -168,6 +180,8 @@ class Stack:
             import redis
 
             redis.Redis.from_url(env["C2M_BROKER_URL"]).flushdb()  # no tasks of older runs
+        if env.get("C2M_BROKER_URL", "").startswith(("amqp://", "pyamqp://")):
+            purge_amqp_queues(env["C2M_BROKER_URL"])
         return env
 
     def _create_scratch_database(self, url: str) -> str:
