@@ -42,7 +42,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:
-        return _respond(error.code or 500, error.name, error.description or "", {})
+        body, status = _respond(error.code or 500, error.name, error.description or "", {})
+        # Werkzeug's own headers say what the client needs: `Allow` on a 405 (RFC 9110).
+        kept = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        return body, status, kept
 
     @app.errorhandler(429)
     def too_many_requests(error: HTTPException) -> ResponseReturnValue:
