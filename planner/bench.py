@@ -24,7 +24,16 @@ from planner.solve import to_schedule
 from planner.synthetic import DAY, loaded_line, order_ops
 
 FJSP_ENV = "C2M_FJSP_DIR"
-SETS = {"brandimarte": [f"mk{k:02d}" for k in range(1, 11)]}
+SETS = {
+    "brandimarte": [f"brandimarte/mk{k:02d}" for k in range(1, 11)],
+    # Larger public sets, a few of each kind (all of them take hours at 60 s): Dauzere-Paulli
+    # (196-387 operations, flexible), Behnke-Geiger (60 machines in work centres, 100-500
+    # operations) and Hurink vdata (every operation on many machines). 03a and 04a are left
+    # out: instances.json gives both records the file 03a.
+    "large": ["dauzere/05a", "dauzere/10a", "dauzere/15a", "dauzere/18a",
+              "behnke/lar02_1", "behnke/lar03_1", "behnke/lar04_3",
+              "hurink/vdata/la21", "hurink/vdata/la36", "hurink/vdata/abz7"],
+}
 # Large instances of three kinds: MILP windows on (mk10, abz7: <= 400 ops, abz7 with many
 # eligible machines per op) and off (lar04_3: 500 ops, ~20 machines per op).
 WALL_INSTANCES = ["brandimarte/mk10", "hurink/vdata/abz7", "behnke/lar04_3"]
@@ -48,8 +57,23 @@ def fjsp_dir() -> Path:
 
 
 def best_known(folder: Path) -> dict[str, int]:
-    data = json.loads((folder / "bounds_overrides.json").read_text())
-    return {r["name"]: r["upper"] for r in data["instances"]}
+    """Best-known makespan (upper bound) per instance, keyed like SETS ("dauzere/05a"):
+    instances.json, then this project's overrides (newer Brandimarte and Kacem bounds). A
+    file named by two records (a data error upstream) gets no bound rather than a wrong one."""
+    per_file: dict[str, list[int | None]] = {}
+    for record in json.loads((folder / "instances.json").read_text()):
+        upper = record["optimum"] or (record.get("bounds") or {}).get("upper")
+        per_file.setdefault(record["path"].removesuffix(".txt"), []).append(upper)
+    known = {key: uppers[0] for key, uppers in per_file.items()
+             if len(uppers) == 1 and uppers[0] is not None}
+    overrides = json.loads((folder / "bounds_overrides.json").read_text())["instances"]
+    return known | {r["path"].removesuffix(".txt"): r["upper"] for r in overrides}
+
+
+def instance_key(name: str) -> str:
+    """"mk01" (the Brandimarte shorthand) or a path under the FJSP folder, without `.txt`."""
+    key = name.removesuffix(".txt")
+    return key if "/" in key else f"brandimarte/{key}"
 
 
 def cpsat(path: Path, seconds: float, workers: int = 2) -> int | None:
@@ -65,8 +89,10 @@ def planner_bench(names: list[str], limit: float, folder: Path | None = None,
     folder = folder or fjsp_dir()
     ubs = best_known(folder)
     rows: list[dict[str, Any]] = []
-    for name in names:
-        path = folder / "brandimarte" / f"{name}.txt"
+    for name in map(instance_key, names):
+        path = folder / f"{name}.txt"
+        if name not in ubs:
+            raise BenchmarkDataMissing(f"no best-known bound for {name} in {folder}")
         problem = read_fjsp(path)
         t = time.perf_counter()
         schedule = plan_fjsp(problem, limit, seed)
