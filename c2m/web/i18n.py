@@ -71,6 +71,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "production": ("Production", "生产"),
     "events": ("History", "历史"),
     "unit": ("Unit", "单元"),
+    "unit_qr": ("Scan to open this page", "扫码打开本页"),
     "bom": ("Bill of materials", "物料清单"),
     "routing": ("Routing", "工艺路线"),
     "operation": ("Operation", "工序"),
@@ -114,6 +115,25 @@ STATES_ZH = {
     "running": "生产中", "interrupted": "已中断", "completed": "已完成", "closed": "已关闭",
     "rejected": "已退回", "cancelled": "已取消", "aborted": "已中止",
 }  # fmt: skip
+
+
+# What a customer reads for the same states: where their order is, not the plant's stages.
+CUSTOMER_STATES: dict[str, tuple[str, str]] = {
+    "configured": ("Received", "已收到"), "engineered": ("Being prepared", "准备中"),
+    "planned": ("Scheduled", "已排期"), "released": ("Scheduled for production", "待生产"),
+    "dispatched": ("Scheduled for production", "待生产"),
+    "accepted": ("At the workshop", "车间已接收"), "running": ("In production", "生产中"),
+    "interrupted": ("Paused in production", "生产暂停"), "completed": ("Made", "已完成"),
+    "closed": ("Closed", "已关闭"),
+    "rejected": ("Held up: we will contact you", "遇到问题：我们会联系您"),
+    "cancelled": ("Cancelled", "已取消"), "aborted": ("Stopped", "已中止"),
+}  # fmt: skip
+
+
+def customer_state(value: str, lang: str | None = None) -> str:
+    """A lifecycle state as the customer's pages say it, in the page's language."""
+    pair = CUSTOMER_STATES.get(value, (value, value))
+    return pair[1] if (lang or language()) == "zh" else pair[0]
 
 
 def state_label(value: str, lang: str | None = None) -> str:
@@ -223,6 +243,7 @@ def register(app: Flask) -> None:
             "lang": language(),
             "label": label,
             "state": state_label,
+            "customer_state": customer_state,
             "product_name": product_name,
             "quantity": quantity,
             "unit_label": unit_label,

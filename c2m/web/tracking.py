@@ -6,8 +6,9 @@ No login: the tracking token (and the unit code printed on the product) is the k
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from c2m import documents
 from c2m.db import session_factory, unit_of_work
 from c2m.errors import NotFound
 from c2m.models import MesEvent, Order, OrderLine, ProductModelRecord, Unit, WorkOrder
+from c2m.web import progress
 from c2m.web.i18n import language
 
 blueprint = Blueprint("tracking", __name__)
@@ -40,13 +42,19 @@ def order_context(session: Session, order: Order) -> dict[str, Any]:
         .where(MesEvent.work_order_id.in_(wo_ids))
         .order_by(MesEvent.occurred_at, MesEvent.sequence)
     ).all()
+    names = progress.operation_names((line.routing for line in order.lines), language())
     return {
         "order": order,
         "work_orders": work_orders,
         "units": units,
         "events": events,
+        "progress": progress.progress_lines(events, names, language(), factory_zone()),
         "tracking_url": url_for("tracking.track_page", token=order.tracking_token, _external=True),
     }
+
+
+def factory_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.extensions["c2m.settings"].factory_timezone)
 
 
 @blueprint.get("/track/<token>")
@@ -93,11 +101,17 @@ def unit_page(code: str) -> ResponseReturnValue:
             select(MesEvent).filter_by(work_order_id=work_order.id).order_by(MesEvent.sequence)
         ).all()
         product = session.get_one(ProductModelRecord, line.product_model_id)
+        lang = language()
+        names = progress.operation_names([line.routing], lang)
+        here = url_for("tracking.unit_page", code=unit.code, _external=True)
         return render_template(
             "shop/unit.html",
             unit=unit,
             work_order=work_order,
             line=line,
             product=product,
-            events=events,
+            summary=documents.line_summary(session, line, lang),
+            operation_names=names,
+            progress=progress.progress_lines(events, names, lang, factory_zone()),
+            qr=documents.data_uri(documents.qr_svg(here)),
         )

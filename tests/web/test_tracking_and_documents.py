@@ -49,7 +49,7 @@ def test_the_tracking_page_shows_number_status_and_pdf_link(shop: Flask, custome
     placed = place(shop.test_client(), customer)
     token = token_of(shop)
     html = shop.test_client().get(f"/track/{token}").get_data(as_text=True)
-    assert placed["order"] in html and "engineered" in html
+    assert placed["order"] in html and "Being prepared" in html
     assert f"/track/{token}/confirmation.pdf" in html
     status = shop.test_client().get(f"/track/{token}/status").get_data(as_text=True)
     assert status.startswith('<section id="status"') and 'hx-trigger="every 5s"' in status
@@ -105,14 +105,14 @@ def test_a_unit_page_shows_configuration_bom_routing_and_history(
                 occurred_at=datetime(2026, 1, 5, 8, 0, tzinfo=UTC),
                 body={
                     "operations": [
-                        {"operation": "cut_fabric", "machine": "FCUT-01", "state": "running"}
+                        {"operation": "cut_fabric", "machine": "FCUT-01", "state": "started"}
                     ]
                 },
             )
         )
     html = shop.test_client().get("/u/U0000101ABCDEF").get_data(as_text=True)
-    assert "2026.1" in html and "tech_fabric" in html
-    assert "CH-GLUE-CONTACT" in html and "cut_fabric" in html and "FCUT-01" in html
+    assert "2026.1" in html and "Tech fabric" in html
+    assert "CH-GLUE-CONTACT" in html and "Cut fabric cover panels" in html and "FCUT-01" in html
     tracking = shop.test_client().get(f"/track/{token_of(shop)}").get_data(as_text=True)
     assert "/u/U0000101ABCDEF" in tracking and "started" in tracking
 
