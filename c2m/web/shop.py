@@ -135,6 +135,8 @@ def _checkout(
     lang = language()
     with unit_of_work(session_factory()) as session:
         configurator = products.configurator_for(products.record_for(session, model))
+        # The same promise the panel showed, and the one the order will be given.
+        promised = promise_for(session, model, choices)
     breakdown = configurator.price(choices)
     summary = [
         (f.label.get(lang), value_label(f, choices[f.name], lang))
@@ -150,6 +152,7 @@ def _checkout(
         breakdown=breakdown,
         summary=summary,
         svg=preview.svg(configurator.model, choices),
+        promise=promised,
     ), status
 
 

@@ -240,3 +240,19 @@ def test_every_product_in_the_catalogue_can_be_configured_and_completed(shop: Fl
         assert page.status_code == 200, (model, page.get_data(as_text=True)[-500:])
         done = click(client, model, {}, action="defaults").get_data(as_text=True)
         assert 'id="order-now"' in done, model
+
+
+def test_checkout_shows_the_delivery_promise_the_order_is_then_given(
+    shop: Flask, customer
+) -> None:  # type: ignore[no-untyped-def]
+    client = shop.test_client()
+    choices = named_configuration("sofa", "compact_grey")
+    html, key = _checkout_form(client, choices)
+    shown = re.search(r'id="delivery-promise">.*?(\d{4}-\d{2}-\d{2})', html, re.S)
+    assert shown is not None, "no delivery promise on the checkout page"
+    data = {"csrf_token": csrf_of(html), "choices": json.dumps(choices), "idempotency_key": key,
+            **customer}
+    assert client.post("/checkout/sofa", data=data).status_code == 303
+    with shop.extensions["c2m.sessions"]() as session:
+        promised_at = session.scalars(select(Order.promised_at)).one()
+    assert f"{promised_at:%Y-%m-%d}" == shown.group(1)
