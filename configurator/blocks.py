@@ -88,6 +88,10 @@ class BlockLayout:
             masks[var] = (packed >> self._offset[rank]) & self._slot_full[rank]
         return masks
 
+    def slot_full(self, rank: int) -> int:
+        """Every code of the block at ``rank``, as its slot in a packed summary."""
+        return self._slot_full[rank]
+
     def offset(self, rank: int) -> int:
         return self._offset[rank]
 

@@ -1,8 +1,9 @@
 """Prices: the breakdown of one configuration, and exact min/max over valid completions.
 
-The min/max search is branch and bound over the price-relevant features only. Every branch
-uses exact valid domains from the engine, so each leaf it reaches is a real, valid product;
-bounds come from per-term enumeration (or interval arithmetic when that is too large).
+On the BDD engine the min/max is one memoised pass over the diagram (``pricepass``). On the
+SAT engine it is branch and bound over the price-relevant features: every branch uses exact
+valid domains from the engine, so each leaf it reaches is a real, valid product; bounds come
+from per-term enumeration (or interval arithmetic when that is too large).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from configurator.expressions import Binary, Cond, Const, Expr, Unary, evaluate,
 from configurator.folding import Attributes
 from configurator.intervals import as_number, bounds
 from configurator.model import FeatureType, Label, ProductModel
-from configurator.pathcost import PathCosts, pick
+from configurator.pricepass import DiagramPrices
 
 # Bounds of one price term over the domains of its features (~500 bytes each on sofa): cheap
 # to recompute, so a few thousand, not the 200,000 that let one web process grow for hours.
@@ -84,11 +85,9 @@ def price_breakdown(model: ProductModel, values: Mapping[str, object]) -> PriceB
 class PriceSearch:
     """Exact cheapest and dearest price over the valid completions of some choices.
 
-    Branch and bound over the features that price formulas combine; everything additive
-    (option deltas, formulas of one feature) is left to the engine's path costs when it has
-    them (the BDD engine): an exact best over all completions in one memoised pass, so a
-    branch ends as soon as every formula is settled. Without path costs (the SAT engine)
-    every priced feature is branched on and deltas are bounded feature by feature."""
+    On the BDD engine: one memoised pass over the diagram (``DiagramPrices``), exact for any
+    formulas. On the SAT engine (no diagram): branch and bound over every priced feature,
+    with exact valid domains from the engine and per-term bounds."""
 
     def __init__(self, model: ProductModel, engine: DomainSource) -> None:
         self.model, self.engine = model, engine
@@ -102,19 +101,17 @@ class PriceSearch:
                          if f.name in in_terms or any(f.delta(v) for v in f.domain)]
         self._deltas: dict[str, dict[object, Decimal]] = {
             f.name: {v: f.delta(v) for v in f.domain} for f in model.features}
-        self.paths = self._path_costs(terms)
-        if self.paths is not None:  # one-feature formulas went into the path costs
-            terms = [term for term in terms if len(features(term)) > 1]
+        self.diagram = self._diagram(terms) if isinstance(engine, BddEngine) else None
         self.terms = terms
         self._supports = [sorted(features(term)) for term in self.terms]
-        self.branching = sorted(set().union(*map(set, self._supports)),
-                                key=self.relevant.index) if self.paths else self.relevant
+        self.branching = self.relevant
         self._priced = [n for n in self.relevant if any(self._deltas[n].values())]
         self._bounds_memo: dict[tuple[object, ...], tuple[Decimal, Decimal]] = {}
 
-    def _path_costs(self, terms: list[Expr]) -> PathCosts | None:
-        if not isinstance(self.engine, BddEngine):
-            return None
+    def _diagram(self, terms: list[Expr]) -> DiagramPrices:
+        """Formulas of one feature join its option deltas as per-value costs; the rest are
+        evaluated whole, where the diagram has decided all their features."""
+        assert isinstance(self.engine, BddEngine)
         costs = {name: dict(deltas) for name, deltas in self._deltas.items()}
         for term in terms:
             support = features(term)
@@ -123,15 +120,18 @@ class PriceSearch:
                 for value in costs[name]:
                     costs[name][value] += Decimal(as_number(evaluate(
                         term, self.model.environment({name: value}))))
-        encoding = self.engine.encoding
-        return PathCosts(self.engine.layout, encoding, {
-            encoding[name].index: [table[value] for value in encoding[name].values]
-            for name, table in costs.items() if any(table.values())})
+        return DiagramPrices(self.model, self.engine.flat, self.engine.encoding, costs,
+                             [term for term in terms if len(features(term)) > 1],
+                             self.attributes)
 
     def price_range(self, choices: Mapping[str, object]) -> PriceRange | None:
+        base = self.model.base_price
         if not self.relevant:  # nothing priced can vary: every completion costs the base
-            base = self.model.base_price
             return PriceRange(base, base, exact=True) if self.engine.consistent(choices) else None
+        if self.diagram is not None:
+            found = self.diagram.best(choices)
+            return None if found is None else PriceRange(base + found[0], base + found[1],
+                                                          exact=True)
         low = self._run(choices, 1)
         high = self._run(choices, -1)
         if low is None or high is None or low.best is None or high.best is None:
@@ -143,10 +143,15 @@ class PriceSearch:
     def extreme(self, choices: Mapping[str, object], *, minimise: bool
                 ) -> tuple[Decimal, dict[str, object], bool] | None:
         """Cheapest (or dearest) price over valid completions, with the values reaching it."""
+        if self.diagram is not None:
+            found = self.diagram.reaching(choices, minimise=minimise)
+            if found is None:
+                return None
+            return self.model.base_price + found[0], {**choices, **found[1]}, True
         search = self._run(choices, 1 if minimise else -1)
         if search is None or search.best is None:
             return None
-        return search.best, self._reach(search, search.best), search.complete
+        return search.best, search.best_values, search.complete
 
     def _run(self, choices: Mapping[str, object], sign: int) -> _Search | None:
         handle = self.engine.handle(choices)
@@ -166,21 +171,12 @@ class PriceSearch:
 
     def bound(self, handle: Any, assignment: Mapping[str, object],
               domains: Mapping[str, Sequence[object]], sign: int) -> Decimal | None:
-        """Best price any completion below this point can reach (exact once every branching
-        feature has one value left); None when nothing is left."""
+        """Best price any completion below this point can reach (exact once every priced
+        feature has one value left)."""
         total = self.model.base_price + self.terms_bound(domains, sign)
-        if self.paths is None:
-            for name in self._priced:
-                total += pick(sign, [self._deltas[name][v] for v in domains[name]])
-            return total
-        additive = self.paths.best(handle, sign)
-        if additive is None:
-            return None
-        encoding = self.paths.encoding
-        for name, value in assignment.items():  # cofactored out: the pass jumped over them
-            index, code = encoding[name].index, encoding.position(name, value)
-            total += self.paths.cost_of(index, code) - self.paths.whole_domain(index, sign)
-        return total + additive
+        for name in self._priced:
+            total += pick(sign, [self._deltas[name][v] for v in domains[name]])
+        return total
 
     def terms_bound(self, domains: Mapping[str, Sequence[object]], sign: int) -> Decimal:
         pick = 0 if sign > 0 else 1
@@ -198,37 +194,12 @@ class PriceSearch:
             self._bounds_memo[key] = found
         return found
 
-    def _reach(self, search: _Search, target: Decimal) -> dict[str, object]:
-        """Values of the additive features that reach ``target`` (path costs leave them open):
-        fix them one by one to a value that keeps the best price where it is."""
-        values, paths, sign = dict(search.best_values), self.paths, search.sign
-        if paths is None:
-            return values
-        assigned, handle = dict(search.best_assignment), search.best_handle
-        domains = {n: (values[n],) for n in self.branching}
-        encoding = paths.encoding
-        for name in self.relevant:
-            if name in values:
-                continue
-            index = encoding[name].index
-            options = self.engine.domains_in(handle, [name])[name]
-            for value in sorted(options, key=lambda v: sign * paths.cost_of(
-                    index, encoding.position(name, v))):
-                narrowed = self.engine.extend(handle, name, value)
-                if self.bound(narrowed, {**assigned, name: value}, domains, sign) == target:
-                    values[name] = assigned[name] = value
-                    handle = narrowed
-                    break
-        return values
-
 
 class _Search:
     def __init__(self, owner: PriceSearch, sign: int) -> None:
         self.owner, self.sign = owner, sign
         self.best: Decimal | None = None
         self.best_values: dict[str, object] = {}
-        self.best_handle: Any = None
-        self.best_assignment: dict[str, object] = {}  # what best_handle is restricted by
         self.root_bound: Decimal | None = None
         self.nodes = 0
 
@@ -252,11 +223,11 @@ class _Search:
             return
         free = [n for n in self.owner.branching if len(domains[n]) > 1]
         if not free:
-            self.best, self.best_handle, self.best_assignment = optimistic, handle, assignment
+            self.best = optimistic
             self.best_values = {**assignment, **{n: vs[0] for n, vs in domains.items()}}
             return
-        # Fewest values first: measured on the sample products, this needs fewer nodes than
-        # widest-first or "largest price spread first" now that additive parts are exact.
+        # Fewest values first: measured on the sample products, this needed fewer nodes than
+        # widest-first or "largest price spread first".
         name = min(free, key=lambda n: len(domains[n]))
         for value in self._ranked(domains, name):
             if self.nodes > NODE_LIMIT:
@@ -273,6 +244,10 @@ class _Search:
 
     def _pruned(self, optimistic: Decimal) -> bool:
         return self.best is not None and self.sign * optimistic >= self.sign * self.best
+
+
+def pick(sign: int, costs: Sequence[Decimal]) -> Decimal:
+    return min(costs) if sign > 0 else max(costs)
 
 
 def _summands(expr: Expr) -> list[Expr]:

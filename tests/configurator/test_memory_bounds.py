@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from configurator import blocks, pathcost
+from configurator import blocks, pricepass
 from configurator.api import configure_request
 from configurator.session import Configurator
 from configurator.sources import load_any, sample_product_models
@@ -55,11 +55,24 @@ def test_diagram_summaries_stay_within_their_bound_after_many_distinct_clicks(so
 def test_price_searches_keep_a_bounded_number_of_diagrams_alive(sofa):
     random_walks(sofa, seed=2, requests=150)
     layout = sofa.engine.layout  # type: ignore[union-attr]
-    paths = sofa.pricing.paths
-    assert paths is not None
     assert len(layout._memo.roots) <= blocks._ROOT_LIMIT + 1
-    assert len(paths._memo.roots) <= pathcost._ROOT_LIMIT + 1
     assert len(layout._memo.packed) <= blocks._MEMO_LIMIT + len(sofa.engine.flat.level)
+
+
+def test_price_pass_memos_stay_within_their_bounds(sofa, monkeypatch):
+    monkeypatch.setattr(pricepass, "_MEMO_LIMIT", 300)
+    monkeypatch.setattr(pricepass, "_TERM_VALUES_KEPT", 200)
+    random_walks(sofa, seed=5, requests=150)
+    diagram = sofa.pricing.diagram
+    assert diagram is not None
+    # Unbounded, these walks leave ~11,600 best costs, ~1,100 block exits, ~1,800 formula
+    # bounds and ~370 formula values; a generation may overrun by what one query adds.
+    one_query = len(sofa.engine.flat.level)
+    for prices in (diagram, diagram.additive):
+        assert len(prices._memo.best) <= 300 + one_query
+        assert len(prices._memo.exits) <= 300 + one_query
+    assert len(diagram._term_values) <= 201
+    assert len(diagram._bounds) <= 201
 
 
 def test_cudd_nodes_held_by_a_configurator_stop_growing_after_warm_up():
