@@ -7,11 +7,12 @@ A safety margin is added to the planned completion (plans slip: actual durations
 machines break, later re-plans re-sequence) and the result is rounded up to the end of that
 working day of the last work centre, in the factory's time zone.
 
-Clicks stay cheap: the schedule with the waiting orders inserted is cached per plant version
-(current plan run, planned downtime) and extended by newly waiting orders, so one click costs
-one insertion; promises are cached per configuration, plant version and hour. Above a size
-limit, or if planning fails, the promise is the critical-path lead time counted in working
-days, with the same margin and rounding.
+Clicks stay cheap at any plant size: the live schedule (`planner.live`) with the waiting orders
+inserted is cached per plant version (current plan run, planned downtime) and extended by
+newly waiting orders; a click is one hypothetical insertion into it, undone right after, so it
+costs the work the insertion touches, not the size of the plan. Promises are cached per
+configuration, plant version and hour. Only if planning fails is the promise the critical-path
+lead time counted in working days, with the same margin and rounding.
 The configurator panel and checkout call the same `promise_for`, so they agree.
 """
 
@@ -36,15 +37,12 @@ from c2m.clock import business_now
 from c2m.models import MachineDowntime, Order, OrderLine, ProductModelRecord
 from c2m.settings import SettingsError
 from mes_bridge.lifecycle import WorkOrderState
-from planner import api as planner_api
-from planner.model import Operation, PlanningError, Problem, Schedule
+from planner.live import LiveSchedule
+from planner.model import Operation, PlanningError
 from routing.engineer import engineer
 from routing.export import planner_operations
 from routing.factory import Calendar, Factory
 
-# Live plus waiting operations. A click costs one insertion into the cached plant: measured
-# about 0.3 s at 1,600 operations on a busy 2-core machine; above the limit, the lead time.
-PLANNER_LIMIT_OPERATIONS = 2000
 HYPOTHETICAL_LINE = 0  # line ids start at 1, so 0 never collides with a real line
 # The margin, as a fraction of the planned lead time (now → planned completion) with a floor.
 # 0.25: the shop floor's actual/planned durations spread about ±25 % (one sigma; the plant
@@ -61,7 +59,9 @@ _CACHE_LOCK = threading.Lock()  # web requests share the caches from several thr
 _CACHE_SIZE = 256
 SEARCH_DAYS = 60  # the planning horizon: no working day in it, no rounding
 _PLANTS: dict[str, _Plant] = {}  # per factory file: the schedule with waiting orders inserted
-_PLANTS_LOCK = threading.Lock()  # one thread builds a plant; the others wait and reuse it
+# One thread at a time builds, extends or tries an insertion into a plant (a hypothetical
+# insertion changes the shared live schedule until it is undone); the others wait.
+_PLANTS_LOCK = threading.Lock()
 
 
 Waiting = tuple[tuple[int, str], ...]  # (line id, placed at) of each waiting line, as placed
@@ -116,8 +116,7 @@ class _Plant:
     factory: Factory
     origin: datetime
     built_at: datetime
-    problem: Problem | None  # None: too big or failed for this version (lead-time promise)
-    schedule: Schedule | None
+    live: LiveSchedule | None  # None: planning failed for this version (lead-time promise)
 
 
 def promise_for(
@@ -221,7 +220,7 @@ def _plant(
         if cached.waiting != waiting:
             cached = _extended(session, cached, waiting, now)
         _PLANTS[factory.file] = cached
-    return cached if cached.schedule is not None else None
+    return cached if cached.live is not None else None
 
 
 def _still_good(
@@ -242,35 +241,32 @@ def _built(
 ) -> _Plant:
     """The schedule in force as the shop floor left it (the input a plan run reads)."""
     plan = planning_input.build(session, factory, now)
-    return _Plant(version, (), factory, plan.origin, now, plan.known, plan.schedule)
+    frozen_until = data.minutes_between(plan.origin, now + planning_input.FROZEN_HORIZON)
+    try:
+        live: LiveSchedule | None = LiveSchedule(plan.known, plan.schedule, frozen_until)
+    except (PlanningError, KeyError):
+        live = None
+    return _Plant(version, (), factory, plan.origin, now, live)
 
 
 def _extended(session: Session, plant: _Plant, waiting: Waiting, now: datetime) -> _Plant:
     """`plant` with the waiting lines it lacks inserted one by one, earliest placed first, as
-    a plan run would take them in; unusable (no schedule) if too big or planning fails."""
-    done = replace(plant, waiting=waiting, schedule=None)
-    if plant.problem is None or plant.schedule is None:
-        return done
+    a plan run would take them in; unusable (no live schedule) if planning fails."""
+    live = plant.live
+    if live is None:
+        return replace(plant, waiting=waiting)
     lines = _lines(session, [line_id for line_id, _ in waiting[len(plant.waiting):]])
-    ops = {line.id: data.planner_operations(line.id, line.routing["planner_operations"])
-           for line in lines}
-    if len(plant.problem.operations) + sum(map(len, ops.values())) > PLANNER_LIMIT_OPERATIONS:
-        return done
-    problem, schedule = plant.problem, plant.schedule
     frozen_until = data.minutes_between(plant.origin, now + planning_input.FROZEN_HORIZON)
     for line in lines:
+        ops = data.planner_operations(line.id, line.routing["planner_operations"])
         order = data.planner_order(line.id, plant.origin, line.order.created_at,
                                    line.order.promised_at)
-        problem = _with_setups(problem, plant.factory, ops[line.id])
         try:
-            schedule = planner_api.insert_orders(
-                problem, schedule, (order,), ops[line.id], frozen_until
-            ).schedule
+            _add_setups(live, plant.factory, ops)
+            live.insert_order(order, ops, frozen_until)
         except (PlanningError, ValueError, KeyError):
-            return done
-        problem = replace(problem, orders=problem.orders + (order,),
-                          operations=problem.operations + ops[line.id])
-    return replace(plant, waiting=waiting, problem=problem, schedule=schedule)
+            return replace(plant, waiting=waiting, live=None)
+    return replace(plant, waiting=waiting)
 
 
 def _lines(session: Session, ids: Sequence[int]) -> list[OrderLine]:
@@ -278,32 +274,33 @@ def _lines(session: Session, ids: Sequence[int]) -> list[OrderLine]:
     return list(session.scalars(query))
 
 
-def _with_setups(problem: Problem, factory: Factory, new_ops: Sequence[Operation]) -> Problem:
+def _add_setups(live: LiveSchedule, factory: Factory, new_ops: Sequence[Operation]) -> None:
     """The changeovers of every setup family in use, the new operations' included."""
-    families = {op.setup_family for op in (*problem.operations, *new_ops)}
-    return replace(problem, setups=data.planner_setups(factory, families))
+    families = set(live.fam_ix) | {op.setup_family for op in new_ops}
+    live.add_setups(data.planner_setups(factory, families))
 
 
 def _from_planner(
     plant: _Plant, new_ops: tuple[Operation, ...], now: datetime
 ) -> tuple[datetime, str] | None:
     """Planned completion (and its machine) of the product inserted after the waiting orders,
-    with the same frozen horizon a plan run keeps; nothing is stored."""
-    assert plant.problem is not None and plant.schedule is not None
-    if len(plant.problem.operations) + len(new_ops) > PLANNER_LIMIT_OPERATIONS:
-        return None
+    with the same frozen horizon a plan run keeps; undone at once, so nothing is kept."""
+    live = plant.live
+    assert live is not None
     order = data.planner_order(HYPOTHETICAL_LINE, plant.origin, now, None)
     frozen_until = data.minutes_between(plant.origin, now + planning_input.FROZEN_HORIZON)
-    problem = _with_setups(plant.problem, plant.factory, new_ops)
-    try:
-        result = planner_api.insert_orders(problem, plant.schedule, (order,), new_ops,
-                                           frozen_until)
-    except (PlanningError, ValueError, KeyError):
-        return None
-    ids = {op.id for op in new_ops}
-    last = max((a for a in result.schedule.assignments if a.operation_id in ids),
-               key=lambda a: a.end)
-    return data.moment_at(plant.origin, last.end), last.machine_id
+    with _PLANTS_LOCK:
+        mark = live.mark()
+        try:
+            _add_setups(live, plant.factory, new_ops)
+            live.insert_order(order, new_ops, frozen_until)
+            last = max((live.ix[op.id] for op in new_ops), key=lambda i: live.end[i])
+            done, machine = live.end[last], live.machine_ids[live.mach[last]]
+        except (PlanningError, ValueError, KeyError):
+            return None
+        finally:
+            live.rollback(mark)
+    return data.moment_at(plant.origin, done), machine
 
 
 def _last_machine(ops: Sequence[Operation]) -> str | None:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from planner.budget import Deadline, schedule_reserve
 from planner.compile import Compiled, compile_problem
 from planner.decode import Solution, decode
-from planner.insertion import insert_ops
+from planner.live import insert_into
 from planner.model import (
     Assignment,
     InsertionResult,
@@ -80,37 +80,18 @@ def insert_orders(problem: Problem, schedule: Schedule, new_orders: tuple[Order,
                   ) -> InsertionResult:
     """Add orders to a live plan. Done/running/frozen work and movable work starting before
     `frozen_until` stay put; new work starts at or after `frozen_until` (pass
-    max(now, end of frozen horizon)). Each new op (in precedence order) takes the position
-    that, lexicographically, adds the least weighted tardiness to the other orders, then
-    makes its own order least late, then moves the fewest existing ops, the least far.
-    Existing ops only ever move later. `tardiness_delta` includes the new orders' own."""
-    fixed = split_fixed(schedule, frozen_until)
+    max(now, end of frozen horizon)). Each new order, in the order given, is placed so that,
+    lexicographically, it is least late, then adds the least weighted tardiness to the other
+    orders, then moves the fewest existing ops: idle gaps first, pushing right only when no
+    gap keeps it on time. Existing ops only ever move later. `tardiness_delta` includes the
+    new orders' own."""
     merged = Problem(problem.machines, problem.orders + tuple(new_orders),
                      problem.operations + tuple(new_operations), problem.setups)
-    planned = {a.operation_id: a.start for a in schedule.assignments if not a.fixed}
-    c = compile_problem(merged, fixed, not_before=None, earliest=planned)
-    _not_before(c, {op.id for op in new_operations}, frozen_until)
-    base = _decode_existing(c, schedule, Objective.WEIGHTED_TARDINESS)
-    if base is None:
-        raise PlanningError("the existing schedule is inconsistent (cyclic machine order)")
-    new_ids = {o.id for o in new_operations}
-    new_ix = [i for i, op_id in enumerate(c.op_ids) if op_id in new_ids]
-    existing = {i for i in range(c.n) if c.op_ids[i] in planned and i not in c.fixed}
-    try:
-        sol = insert_ops(c, base, new_ix, existing)
-    except ValueError as error:
-        raise PlanningError(str(error)) from None
-    statuses = {a.operation_id: a.status for a in fixed}
-    new = to_schedule(c, sol, statuses)
+    # the live schedule (planner.live): gap insertion first, pushes only when needed
+    new = insert_into(problem, schedule, new_orders, new_operations, frozen_until)
     old_problem_kpi = weighted_tardiness(problem, schedule)
     return InsertionResult(new, diff(schedule, new), old_problem_kpi,
                            weighted_tardiness(merged, new))
-
-
-def _not_before(c: Compiled, op_ids: set[str], t: Minutes) -> None:
-    for i, op_id in enumerate(c.op_ids):
-        if op_id in op_ids:
-            c.earliest[i] = max(c.earliest[i], t)
 
 
 def promise(problem: Problem, schedule: Schedule, order: Order,

@@ -1,4 +1,8 @@
-"""Insert new operations into a live plan, pushing existing movable work right only as needed.
+"""The former insertion, over the whole compiled problem: kept as the peer the insertion bench
+(`planner.live_bench`) measures `planner.live` against. `api.insert_orders` uses the live
+schedule; this module compiles and decodes all n operations for every insertion.
+
+Insert new operations into a live plan, pushing existing movable work right only as needed.
 
 Existing movable ops keep their machine and order and may not start earlier than planned
 (their planned start is their lower bound), so every change is a right shift caused by

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
-from planner.model import Machine, Operation, Order, Problem, Window
+from planner.model import (
+    Assignment,
+    Machine,
+    Operation,
+    Order,
+    Problem,
+    Schedule,
+    Status,
+    Window,
+)
 
 DAY = 24 * 60
 
@@ -62,3 +72,42 @@ def loaded_line(total_ops: int, seed: int = 0, machines: int = 10) -> Problem:
                             rng.choice((1.0, 2.0))))
         ops += order_ops(rng, f"o{k}", machines)
     return Problem(ms, tuple(orders), tuple(ops), setups)
+
+
+def plant(total_ops: int, seed: int = 0, done_until: int = 0) -> tuple[Problem, Schedule]:
+    """A plant-scale live plan: about one machine per 800 operations (50,000 ops: 62
+    machines), orders released over the horizon and due 2-5 days later, loaded by serial
+    list scheduling (each op on the eligible machine where it ends first), so the plan is
+    dense but leaves the idle gaps real precedence waits leave. Work ending by `done_until`
+    is done and work across it is running."""
+    rng = random.Random(seed)
+    machines = max(10, total_ops // 800)
+    n_orders = max(1, total_ops // 10)
+    # ~550 machine-minutes per order at about 60 % of 930 available minutes a day (random
+    # eligibility loads some machines more); the calendar runs well past the last order
+    busy = max(3, n_orders * 550 // (machines * 560) + 1)
+    ms, setups = line(machines, 3 * busy + 30)
+    orders: list[Order] = []
+    ops: list[Operation] = []
+    for k in range(n_orders):
+        release = rng.randint(0, max(1, busy - 3) * DAY)
+        orders.append(Order(f"o{k}", release, release + rng.randint(2, 5) * DAY,
+                            rng.choice((1.0, 2.0))))
+        ops += order_ops(rng, f"o{k}", machines)
+    problem = Problem(ms, tuple(orders), tuple(ops), setups)
+    return problem, Schedule(tuple(_serial(problem, done_until)))
+
+
+def _serial(problem: Problem, done_until: int) -> list[Assignment]:
+    """Orders by release, each op into the earliest idle gap of an eligible machine."""
+    from planner.live import LiveSchedule, Policy  # live builds on this module's neighbours
+
+    live = LiveSchedule(replace(problem, orders=(), operations=()), Schedule(()), 0)
+    by_order: dict[str, list[Operation]] = {}
+    for op in problem.operations:
+        by_order.setdefault(op.order_id, []).append(op)
+    for order in sorted(problem.orders, key=lambda o: (o.release, o.due)):
+        live.insert_order(order, by_order[order.id], order.release, Policy.GAP_ONLY)
+    return [replace(a, status=Status.DONE if a.end <= done_until else
+                    Status.RUNNING if a.start < done_until else Status.MOVABLE)
+            for a in live.schedule().assignments]

@@ -80,7 +80,8 @@ def _skip_final_collection() -> None:
 
 
 @click.command("planner")
-@click.option("--set", "set_name", type=click.Choice(["brandimarte"]), default="brandimarte")
+@click.option("--set", "set_name", type=click.Choice(["brandimarte", "large"]),
+              default="brandimarte", help="large: Dauzere-Paulli, Behnke-Geiger, Hurink vdata.")
 @click.option("--time-limit", default="10,60", help="Comma-separated seconds per instance.")
 @click.option("--instances", default="", help="Comma-separated subset, e.g. mk01,mk10.")
 @click.option("--no-peer", is_flag=True, help="Skip the CP-SAT peer.")
@@ -88,7 +89,8 @@ def _skip_final_collection() -> None:
 def bench_planner(
     set_name: str, time_limit: str, instances: str, no_peer: bool, as_json: bool
 ) -> None:
-    """Our planner vs OR-Tools CP-SAT (2 workers, separate process) on mk01-mk10."""
+    """Our planner vs OR-Tools CP-SAT (2 workers, separate process): mean gap to the
+    best-known makespans on mk01-mk10 or the larger public sets."""
     from planner.bench import SETS, planner_bench
 
     names = [n for n in instances.split(",") if n] or SETS[set_name]
@@ -104,10 +106,11 @@ def bench_planner(
 
 def _print_planner(res: dict) -> None:
     click.echo(f"time limit {res['time_limit']} s")
-    click.echo(f"{'inst':>5} {'best':>5} {'ours':>5} {'gap%':>6} {'cpsat':>6} {'gap%':>6} viol")
+    click.echo(f"{'instance':>22} {'best':>5} {'ours':>5} {'gap%':>6} {'cpsat':>6} {'gap%':>6}"
+               " viol")
     for r in res["rows"]:
         click.echo(
-            f"{r['instance']:>5} {r['best_known']:>5} {r['ours']:>5} "
+            f"{r['instance']:>22} {r['best_known']:>5} {r['ours']:>5} "
             f"{r['ours_gap']:>6.2f} {r['cpsat'] or '-':>6} "
             f"{r['cpsat_gap'] if r['cpsat_gap'] is not None else '-':>6} "
             f"{r['violations']}"
@@ -156,27 +159,45 @@ def bench_plan_fjsp(instances: tuple[str, ...], runs: int, time_limit: float,
 
 
 @click.command("insertion")
-@click.option("--ops", type=int, default=2000)
-@click.option("--runs", type=int, default=20)
+@click.option("--ops", default="2000", help="Comma-separated plan sizes, e.g. 2000,10000,50000.")
+@click.option("--runs", type=int, default=50, help="New orders inserted per size.")
+@click.option("--checked", type=int, default=3,
+              help="Runs per size and policy whose whole plan goes through the checker.")
+@click.option("--legacy-max-ops", type=int, default=4000,
+              help="Largest size at which the former whole-problem insertion runs too.")
+@click.option("--seed", type=int, default=0)
 @click.option("--json", "as_json", is_flag=True)
-def bench_insertion(ops: int, runs: int, as_json: bool) -> None:
-    """Latency of inserting a ~10-op order into a loaded schedule (vs gap-only insertion)."""
-    from planner.bench import insertion_bench
+def bench_insertion(ops: str, runs: int, checked: int, legacy_max_ops: int, seed: int,
+                    as_json: bool) -> None:
+    """Inserting ~10-op orders into a live plant schedule: the live schedule's insertion
+    against gap-only and push-right on the same structure, and the former whole-problem
+    insertion: latency p50/p95/p99, growth exponent, lateness, disruption, checker."""
+    from planner.live_bench import insertion_bench
 
-    res = insertion_bench(ops, runs)
+    try:
+        sizes = [int(x) for x in ops.split(",") if x.strip()]
+    except ValueError:
+        raise click.BadParameter(f"{ops!r} is not a list of sizes", param_hint="--ops") from None
+    if not sizes or min(sizes) < 10 or runs < 1:
+        raise click.BadParameter("sizes of at least 10 ops and at least 1 run",
+                                 param_hint="--ops/--runs")
+    res = insertion_bench(sizes, runs, seed, checked, legacy_max_ops)
     if as_json:
         click.echo(json.dumps(res, indent=1))
         return
-    click.echo(f"{res['ops']} ops, {res['runs']} insertions")
-    for name in ("ours", "gap_insertion_peer"):
-        s = res[name]
-        click.echo(
-            f"{name:>20}: p50 {s['p50_ms']} ms  p95 {s['p95_ms']} ms  max {s['max_ms']} ms"
-            f"  moved median {s['moved_median']} max {s['moved_max']}"
-            f"  tardiness delta mean {s['tardiness_delta_mean']}"
-            f"  new order late {s['new_order_late_count']}/{res['runs']}"
-            f" (mean {s['new_order_lateness_mean_min']} min)"
-            f"  added tardiness of other orders {s['other_orders_added_tardiness']}"
-            f"  violations {s['violations']}"
-        )
-    click.echo(f"p95 ratio ours/peer: {res['p95_ratio_to_peer']}")
+    for row in res["sizes"]:
+        click.echo(f"{row['ops']} ops on {row['machines']} machines, {res['runs']} insertions "
+                   f"(live schedule built in {row['live_build_s']} s)")
+        for name, s in row.items():
+            if isinstance(s, dict) and "p50_ms" in s:
+                click.echo(
+                    f"{name:>18}: p50 {s['p50_ms']} p95 {s['p95_ms']} p99 {s['p99_ms']} ms"
+                    f"  late {s['late_runs']}/{s['runs']} (mean {s['new_order_lateness_mean_min']}"
+                    f" min, on time where a slot exists {s['on_time_where_slot_exists']})"
+                    f"  others' added tardiness {s['others_added_tardiness_total']}"
+                    f"  moved mean {s['moved_mean']} max {s['moved_max']}"
+                    f"  violations {s['violations']}")
+        click.echo(f"on-time oracle (pushes of up to {row['oracle']['push_limit']} ops): "
+                   f"{row['oracle']}")
+        click.echo(f"p95 ratio best/peer: {row['p95_ratio_to_peers']}")
+    click.echo(f"growth exponent (p95): {res['growth_exponent']}")

@@ -25,6 +25,7 @@ from c2m import planning, promise
 from c2m.clock import business_now
 from c2m.models import Order, PlannedOperation
 from c2m.settings import SettingsError
+from planner.model import PlanningError
 from tests.flow.conftest import SAMPLES, named_configuration
 
 pytestmark = pytest.mark.usefixtures("no_background_worker")
@@ -130,8 +131,12 @@ def test_a_margin_setting_that_is_no_fraction_is_named_in_the_error(
 def test_the_lead_time_fallback_gets_the_margin_and_the_end_of_day_too(
     plant: Flask, monkeypatch: pytest.MonkeyPatch, no_margin: None
 ) -> None:
-    monkeypatch.setattr(promise, "PLANNER_LIMIT_OPERATIONS", 0)
-    monkeypatch.setattr(promise, "_CACHE", OrderedDict())  # promises made under the old limit
+    def no_position(*_args: object, **_kwargs: object) -> None:
+        raise PlanningError("no feasible position")  # the fallback is for planning errors only
+
+    monkeypatch.setattr(promise.LiveSchedule, "insert_order", no_position)
+    monkeypatch.setattr(promise, "_CACHE", OrderedDict())  # promises made by the planner
+    monkeypatch.setattr(promise, "_PLANTS", {})  # and the plants it built
     tight = promised_now(plant)
     monkeypatch.setenv(promise.MARGIN_ENV, "10")
     loose = promised_now(plant)
