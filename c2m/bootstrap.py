@@ -14,10 +14,22 @@ class BootstrapError(RuntimeError):
 
 
 def prepare(settings: Settings) -> None:
+    """The embedded default migrates here for convenience (one host by construction);
+    elsewhere `c2m db upgrade` is a step of its own and a database behind it is refused."""
     check_database(settings)
     check_broker(settings)
-    migrate.upgrade(settings.database_url)
+    if settings.embedded_default:
+        migrate.upgrade(settings.database_url)
+    else:
+        require_migrated(settings)
     load_catalogue(settings)
+
+
+def require_migrated(settings: Settings) -> None:
+    try:
+        migrate.require_head(settings.database_url)
+    except migrate.MigrationNeeded as error:
+        raise BootstrapError(str(error)) from None
 
 
 def load_catalogue(settings: Settings) -> list[catalogue.LoadedProduct]:

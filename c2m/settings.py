@@ -11,6 +11,17 @@ from production (a production database may be SQLite too), and a server reachabl
 hosts should sit behind HTTPS. `C2M_SECURE_COOKIES=1` or `0` overrides the choice, e.g. `0`
 for a plain-HTTP test host on the LAN.
 
+The embedded default is a SQLite database and the embedded (SQLAlchemy) broker, what c2m
+runs on when neither `C2M_DATABASE_URL` nor `C2M_BROKER_URL` points elsewhere: one host by
+construction. There `c2m serve` migrates on start and the secrets are generated into the
+instance folder. Anywhere else several hosts may run side by side, so migrations are the
+one-shot `c2m db upgrade`, and the web server (`c2m serve`, the WSGI app) refuses to start
+without `C2M_SECRET_KEY` and `C2M_MES_SECRET` in the environment, a `c2m worker` without
+`C2M_MES_SECRET`: secrets each host made up for itself would not be shared (see
+`require_shared_secrets`).
+
+The web server runs `C2M_WEB_WORKERS` gunicorn processes of `C2M_WEB_THREADS` threads each.
+
 Rate limits (`C2M_RATE_LIMIT_LOGIN`, `C2M_RATE_LIMIT_API`) are Flask-Limiter strings such as
 `10 per minute` or `100/second; 3000/hour`; see c2m.web.throttling for what each one counts.
 """
@@ -65,10 +76,22 @@ class Settings:
     # The B2MML schema set (XSDs) payloads are validated against; None: none is installed, and
     # B2MML is rendered without validation (c2m says so at start and in /healthz).
     b2mml_dir: Path | None = None
+    # Two processes for two cores (more would only queue for them), four threads each to
+    # overlap database and broker waits: see c2m.web_server.
+    web_workers: int = 2
+    web_threads: int = 4
+    # Secrets not given in the environment: made up here (and kept in the instance folder on
+    # the embedded default only).
+    generated_secrets: tuple[str, ...] = ()
 
     @property
     def embedded_broker(self) -> bool:
         return self.broker_url.startswith("sqla+")
+
+    @property
+    def embedded_default(self) -> bool:
+        """SQLite and the embedded broker: one host by construction (see the module's notes)."""
+        return _embedded(self.database_url, self.broker_url)
 
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -115,11 +138,44 @@ def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def _instance_secret(env: Mapping[str, str], name: str, instance_dir: Path, fresh: str) -> str:
-    """An explicit value wins; otherwise one is made once and kept in the instance folder,
-    so sessions and MES signatures survive a restart of the embedded default."""
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise SettingsError(f"{name}={value!r} must be at least 1")
+    return value
+
+
+def _embedded(database_url: str, broker_url: str) -> bool:
+    return broker_url.startswith("sqla+") and database_url.startswith("sqlite")
+
+
+SHARED_SECRETS = ("C2M_SECRET_KEY", "C2M_MES_SECRET")
+
+
+def require_shared_secrets(settings: Settings, names: tuple[str, ...] = SHARED_SECRETS) -> None:
+    """Outside the embedded default every host must be given the same secrets: sessions made
+    on one web host must be valid on the next, MES signatures checked by any of them. `names`:
+    the ones this kind of process uses (a worker signs MES pushes and keeps no sessions)."""
+    missing = ", ".join(name for name in settings.generated_secrets if name in names)
+    if settings.embedded_default or not missing:
+        return
+    raise SettingsError(
+        f"{missing} must be set in the environment outside the embedded default "
+        "(SQLite and the embedded broker): every host of a deployment shares the same value"
+    )
+
+
+def _instance_secret(
+    env: Mapping[str, str], name: str, instance_dir: Path, fresh: str, embedded: bool
+) -> str:
+    """An explicit value wins; otherwise, on the embedded default, one is made once and kept
+    in the instance folder, so sessions and MES signatures survive a restart. Elsewhere a
+    missing one is this process's own, never stored: only commands that need no shared secret
+    (`c2m products load`, `c2m users create`) get that far (see require_shared_secrets)."""
     if env.get(name):
         return env[name]
+    if not embedded:
+        return fresh
     secret_file = instance_dir / name.lower()
     _create_private(secret_file, fresh)
     _make_private(secret_file)
@@ -151,14 +207,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     broker_url = env.get("C2M_BROKER_URL") or f"sqla+sqlite:///{instance_dir / 'broker.sqlite'}"
     mes_sim_port = _int(env, "C2M_MES_SIM_PORT", 5081)
     host = env.get("C2M_HOST") or "127.0.0.1"
+    embedded = _embedded(database_url, broker_url)
     return Settings(
         instance_dir=instance_dir,
         database_url=_normalise_database_url(database_url),
         broker_url=broker_url,
-        secret_key=_instance_secret(env, "C2M_SECRET_KEY", instance_dir, secrets.token_urlsafe(32)),
+        secret_key=_instance_secret(
+            env, "C2M_SECRET_KEY", instance_dir, secrets.token_urlsafe(32), embedded
+        ),
         products_dir=Path(env.get("C2M_PRODUCTS_DIR") or SAMPLE_PRODUCTS),
         mes_url=env.get("C2M_MES_URL") or f"http://127.0.0.1:{mes_sim_port}",
-        mes_secret=_instance_secret(env, "C2M_MES_SECRET", instance_dir, _fresh_webhook_secret()),
+        mes_secret=_instance_secret(
+            env, "C2M_MES_SECRET", instance_dir, _fresh_webhook_secret(), embedded
+        ),
         mes_format=_choice(env, "C2M_MES_FORMAT", ("b2mml-v0701", "b2mml-v0600", "json")),
         mes_read_timeout_s=_number(env, "C2M_MES_READ_TIMEOUT_S", 10.0),
         mes_claim_timeout_s=_number(env, "C2M_MES_CLAIM_TIMEOUT_S", 120.0),
@@ -173,6 +234,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         factory_timezone=env.get("C2M_FACTORY_TZ") or "Asia/Shanghai",
         embedded_worker=(env.get("C2M_EMBEDDED_WORKER") or "1") not in {"0", "false", "no"},
         b2mml_dir=_b2mml_dir(env),
+        web_workers=_positive_int(env, "C2M_WEB_WORKERS", Settings.web_workers),
+        web_threads=_positive_int(env, "C2M_WEB_THREADS", Settings.web_threads),
+        generated_secrets=tuple(name for name in SHARED_SECRETS if not env.get(name)),
     )
 
 

@@ -1,21 +1,19 @@
-"""`c2m serve`: the web server in this process, worker and MES simulator as children.
+"""`c2m serve`: the web server (gunicorn's master, c2m.web_server) in this process, worker and
+MES simulator as children.
 
-Ctrl-C (or SIGTERM) stops the web server and then every child, so nothing is left running.
+Ctrl-C (or SIGTERM) stops the web server and its worker processes, then every other child, so
+nothing is left running.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import signal
 import subprocess
 import sys
-import threading
-from types import FrameType
+from typing import Any
 
-from werkzeug.serving import make_server
-
-from c2m import bootstrap
+from c2m import bootstrap, web_server
 from c2m.app import create_app
 from c2m.logging_setup import configure_logging
 from c2m.settings import Settings
@@ -59,7 +57,6 @@ def _has_command(name: str) -> bool:
 def serve(settings: Settings, worker: bool = True, mes_sim: bool = True) -> int:
     configure_logging(settings.log_level)
     app = create_app(settings)
-    server = make_server(settings.host, settings.port, app, threaded=True)
     env = {
         **os.environ,
         "C2M_MES_SECRET": settings.mes_secret,  # the simulator signs its callbacks with it
@@ -68,18 +65,17 @@ def serve(settings: Settings, worker: bool = True, mes_sim: bool = True) -> int:
     children = [
         subprocess.Popen(command, env=env) for command in child_commands(settings, worker, mes_sim)
     ]
-    stop = threading.Event()
 
-    def request_stop(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-        threading.Thread(target=server.shutdown, daemon=True).start()
+    def announce(_arbiter: Any) -> None:
+        # Once the socket is bound: the URL answers as soon as it is shown.
+        url = f"http://{settings.host}:{settings.port}/"
+        print(f"c2m is running: open {url}  (Ctrl-C stops web, worker and MES simulator)",
+              flush=True)
 
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
-    url = f"http://{settings.host}:{server.server_port}/"
-    print(f"c2m is running: open {url}  (Ctrl-C stops web, worker and MES simulator)", flush=True)
     try:
-        server.serve_forever()
+        web_server.run(settings, app, announce)
+    except SystemExit as stopped:  # gunicorn's way of ending after SIGINT or SIGTERM
+        return stopped.code if isinstance(stopped.code, int) else 1
     finally:
         stop_children(children)
     return 0

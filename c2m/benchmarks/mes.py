@@ -5,6 +5,7 @@ MES outage. Real processes: PostgreSQL, Redis, Celery workers, the MES simulator
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -37,6 +38,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+_BENCH_SECRET_KEY = secrets.token_urlsafe(32)
+
+
 def _env(settings: Settings, **extra: str) -> dict[str, str]:
     return {
         **os.environ,
@@ -44,6 +48,8 @@ def _env(settings: Settings, **extra: str) -> dict[str, str]:
         "C2M_BROKER_URL": settings.broker_url,
         "C2M_MES_URL": settings.mes_url,
         "C2M_MES_SECRET": settings.mes_secret,
+        # Every process the benchmark starts shares one key, as a deployment's hosts do.
+        "C2M_SECRET_KEY": settings.secret_key or _BENCH_SECRET_KEY,
         "C2M_INSTANCE_DIR": str(settings.instance_dir),
         "C2M_LOG_LEVEL": "WARNING",
         **extra,

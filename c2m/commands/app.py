@@ -9,13 +9,39 @@ from contextlib import contextmanager
 import click
 from sqlalchemy.orm import Session
 
-from c2m.settings import Settings, SettingsError, load_settings
+from c2m.settings import (
+    SHARED_SECRETS,
+    Settings,
+    SettingsError,
+    load_settings,
+    require_shared_secrets,
+)
 
 
 def _settings_or_exit() -> Settings:
     try:
         return load_settings()
     except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _shared_secrets_or_exit(settings: Settings, names: tuple[str, ...] = SHARED_SECRETS) -> None:
+    """A server outside the embedded default needs the secrets every host shares from the
+    environment: the web server both, a worker the MES secret it signs pushes with."""
+    try:
+        require_shared_secrets(settings, names)
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _migrated_or_exit(settings: Settings) -> None:
+    from c2m import bootstrap
+
+    if settings.embedded_default:
+        return  # its `c2m serve` migrates
+    try:
+        bootstrap.require_migrated(settings)
+    except bootstrap.BootstrapError as error:
         raise click.ClickException(str(error)) from None
 
 
@@ -36,8 +62,10 @@ def register(cli: click.Group, bench: click.Group) -> None:
     @click.option("--no-worker", is_flag=True, help="Do not start the embedded Celery worker.")
     @click.option("--no-mes-sim", is_flag=True, help="Do not start the MES simulator.")
     def serve(port: int | None, no_worker: bool, no_mes_sim: bool) -> None:
-        """Migrate, load the sample products, start web + worker + MES simulator."""
+        """Load the sample products, start web + worker + MES simulator (the embedded default
+        also migrates first; elsewhere run `c2m db upgrade` before)."""
         settings = _settings_or_exit()
+        _shared_secrets_or_exit(settings)
         if port is not None:
             settings = settings.with_changes(port=port)
         _prepare(settings)
@@ -74,6 +102,8 @@ def register(cli: click.Group, bench: click.Group) -> None:
         except ValueError as error:  # SettingsError too
             raise click.ClickException(str(error)) from None
         _check_services(settings)
+        _shared_secrets_or_exit(settings, ("C2M_MES_SECRET",))
+        _migrated_or_exit(settings)
         from c2m.app import create_app
         from c2m.logging_setup import configure_logging
 
@@ -152,6 +182,24 @@ def _check_services(settings: Settings, broker: bool = True) -> None:
         raise click.ClickException(str(error)) from None
 
 
+def _password(given: str | None, from_stdin: bool) -> str:
+    """The new user's password: --password-stdin, --password/C2M_USER_PASSWORD, else asked
+    twice on a terminal. A script without a terminal is told what is missing (click's own
+    prompt would only print "Aborted!")."""
+    if from_stdin:
+        given = sys.stdin.readline().rstrip("\r\n")
+        if not given:
+            raise click.UsageError("--password-stdin: standard input held no password")
+    if given is not None:
+        return given
+    if not sys.stdin.isatty():
+        raise click.UsageError(
+            "no password given and no terminal to ask on: pass --password, set "
+            "C2M_USER_PASSWORD or pipe it with --password-stdin"
+        )
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
 def register_admin(cli: click.Group) -> None:
     """Users and MES clients from the command line (the admin pages do the same)."""
 
@@ -162,10 +210,13 @@ def register_admin(cli: click.Group) -> None:
     @users.command("create")
     @click.argument("username")
     @click.option("--role", type=click.Choice(["planner", "admin"]), default="planner")
-    @click.password_option()
-    def users_create(username: str, role: str, password: str) -> None:
+    @click.option("--password", envvar="C2M_USER_PASSWORD", help="or C2M_USER_PASSWORD")
+    @click.option("--password-stdin", is_flag=True, help="Read it from standard input.")
+    def users_create(username: str, role: str, password: str | None, password_stdin: bool) -> None:
+        """Create USERNAME; the password is asked for on a terminal, else must be given."""
         from c2m import auth
 
+        password = _password(password, password_stdin)
         with _session() as session:
             auth.create_user(session, username, password, role)
         click.echo(f"user {username} ({role}) created")

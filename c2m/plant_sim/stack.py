@@ -133,6 +133,7 @@ class Stack:
             "--callback-attempts",
             "30",
         )
+        # `c2m serve` as deployed: gunicorn, C2M_WEB_WORKERS processes (c2m.web_server).
         self._spawn("web", "serve", "--no-worker", "--no-mes-sim", "--port", str(web_port))
         self.start_beat()
         for _ in range(self.spec.workers):
@@ -160,8 +161,10 @@ class Stack:
             # Every simulated consumer calls from 127.0.0.1, so the per-address API limit
             # would count the whole simulated market as one client.
             "C2M_RATE_LIMIT_API": os.environ.get("C2M_RATE_LIMIT_API") or "1000000 per minute",
-            # One secret for pushes and callbacks, given to web, workers and MES alike.
+            # One secret for pushes and callbacks, given to web, workers and MES alike; the
+            # session key too: outside the embedded default the servers require both.
             "C2M_MES_SECRET": "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode(),
+            "C2M_SECRET_KEY": secrets.token_urlsafe(32),
         }
         passed_on = ("C2M_DATABASE_URL", "C2M_BROKER_URL", "C2M_MES_FORMAT", "C2M_PRODUCTS_DIR",
                      "C2M_PROMISE_MARGIN", "C2M_PROMISE_MARGIN_MIN_HOURS", "C2M_B2MML_DIR",
@@ -340,7 +343,14 @@ def scaled_products(source: Path, target: Path, scale: float) -> Path:
 
 
 def resident_kib(pid: int) -> int:
-    """VmRSS of a process and every process in its session (a worker's pool children)."""
+    """The memory a process and every process in its session (a worker's pool children, the
+    web server's gunicorn workers) cost together: the sum of their proportional set sizes.
+
+    Not the sum of their VmRSS: the web workers fork from a master that loaded the app, and
+    each one's VmRSS counts the pages they all still share in full, so the sum would count the
+    app once per worker. PSS charges a shared page to its sharers in equal parts: the sum is
+    what the machine spends, and a page a worker stops sharing (copy-on-write) shows as the
+    growth it is."""
     total = 0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -349,14 +359,19 @@ def resident_kib(pid: int) -> int:
             stat = (entry / "stat").read_text()
             session = int(stat.rsplit(")", 1)[1].split()[3])
             if session == pid:
-                total += _vmrss(entry / "status")
+                total += _pss(entry)
         except (OSError, ValueError, IndexError):
             continue
     return total
 
 
-def _vmrss(status: Path) -> int:
-    match = re.search(r"^VmRSS:\s+(\d+) kB", status.read_text(), re.MULTILINE)
+def _pss(process: Path) -> int:
+    """Pss from smaps_rollup; VmRSS where the kernel has no smaps_rollup (before 4.14)."""
+    try:
+        text, pattern = (process / "smaps_rollup").read_text(), r"^Pss:\s+(\d+) kB"
+    except FileNotFoundError:
+        text, pattern = (process / "status").read_text(), r"^VmRSS:\s+(\d+) kB"
+    match = re.search(pattern, text, re.MULTILINE)
     return int(match.group(1)) if match else 0
 
 

@@ -8,7 +8,9 @@
   endpoint, `C2M_RATE_LIMIT_API`, generous enough for the plant simulator and the test suite.
 
 Over a limit the answer is 429 with Retry-After (c2m.web.errors). The counts live in Redis when
-the broker is Redis, so every web host of a deployment shares them; otherwise in the process.
+the broker is Redis, so every web host of a deployment shares them; otherwise in a SQLite file
+in the instance folder (c2m.rate_limit_storage), shared by the host's web processes: the web
+server runs several (c2m.web_server), and counts kept in each one's memory would split.
 The client address is the peer's: behind a reverse proxy that is the proxy's.
 """
 
@@ -17,11 +19,13 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from pathlib import Path
 
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from c2m import rate_limit_storage
 from c2m.settings import Settings
 
 REDIS_SCHEMES = ("redis://", "rediss://")
@@ -37,12 +41,14 @@ limiter = Limiter(
 
 
 def register(app: Flask, settings: Settings) -> None:
-    app.config["RATELIMIT_STORAGE_URI"] = storage_uri(settings.broker_url)
+    app.config["RATELIMIT_STORAGE_URI"] = storage_uri(settings.broker_url, settings.instance_dir)
     limiter.init_app(app)
 
 
-def storage_uri(broker_url: str) -> str:
-    return broker_url if broker_url.startswith(REDIS_SCHEMES) else "memory://"
+def storage_uri(broker_url: str, instance_dir: Path) -> str:
+    if broker_url.startswith(REDIS_SCHEMES):
+        return broker_url
+    return rate_limit_storage.storage_uri(str(instance_dir / "rate-limits.sqlite"))
 
 
 def _settings() -> Settings:

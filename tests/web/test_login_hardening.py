@@ -136,9 +136,12 @@ def test_with_a_redis_broker_every_web_host_sees_the_same_failures(
     assert_throttled(api_log_in(second, "mei", PASSWORD))
 
 
-def test_the_counts_live_in_redis_only_when_the_broker_is_redis() -> None:
-    assert throttling.storage_uri("redis://broker:6379/5") == "redis://broker:6379/5"
-    assert throttling.storage_uri("sqla+sqlite:///instance/broker.sqlite") == "memory://"
+def test_the_counts_live_in_redis_when_the_broker_is_redis_else_in_a_host_wide_file() -> None:
+    home = Path("/srv/c2m")
+    assert throttling.storage_uri("redis://broker:6379/5", home) == "redis://broker:6379/5"
+    # Not in one process's memory: the web server's processes share the file (test_web_server).
+    embedded = throttling.storage_uri("sqla+sqlite:///instance/broker.sqlite", home)
+    assert embedded == "c2m+sqlite:///srv/c2m/rate-limits.sqlite"
 
 
 # --- Throttled configurations and orders -----------------------------------------------------
