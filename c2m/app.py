@@ -45,6 +45,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from c2m.web import (
         admin,
         api,
+        cancellation,
         errors,
         health,
         i18n,
@@ -68,12 +69,13 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     throttling.register(app, app.extensions["c2m.settings"])
     i18n.register(app)
     app.register_blueprint(health.blueprint)
-    for page in (shop.blueprint, tracking.blueprint, planning_views.blueprint, admin.blueprint):
+    pages = (shop.blueprint, tracking.blueprint, planning_views.blueprint, admin.blueprint)
+    for page in (*pages, cancellation.pages):
         app.register_blueprint(page)
     # JSON APIs: clients with a bearer token have no CSRF token, so the blanket check is off
     # here; security.register checks every request a session cookie authenticates instead
     # (a body-less POST such as a release is a plain cross-site form away).
-    apis = (api.blueprint, mes_api.blueprint, plant_status)
+    apis = (api.blueprint, mes_api.blueprint, plant_status, cancellation.api)
     for blueprint in apis:
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)

@@ -144,6 +144,26 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/api/v1/orders/{order_id}/cancel": {
+        "post": {
+            "summary": "Cancel an order until an operation of it starts (released work orders "
+            "get a cancel message to the MES); again: the same answer; planners only",
+            "parameters": [
+                {"name": "order_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+            ],
+            "responses": {"200": _response("cancelled", OBJECT), **_errors(401, 403, 404, 409)},
+        }
+    },
+    "/api/v1/track/{token}/cancel": {
+        "post": {
+            "summary": "The customer cancels an order by its tracking token, until it is "
+            "released to the factory; again: the same answer",
+            "parameters": [
+                {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {"200": _response("cancelled", OBJECT), **_errors(404, 409)},
+        }
+    },
     "/api/v1/plan-runs/{run_id}/release": {
         "post": {
             "summary": "Release a schedule: work orders and outbox rows in one transaction",

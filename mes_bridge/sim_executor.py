@@ -214,6 +214,7 @@ class Executor:
         self._cond = threading.Condition()
         self._sequence: dict[str, int] = {}
         self._happened: dict[str, list[Event]] = {}  # per work order, for reconciliation pulls
+        self._withdrawn: set[str] = set()  # cancelled work orders: never run
         self.policy = CALLBACK_POLICY
         self._stopped = False
         self._session = requests.Session()
@@ -246,6 +247,21 @@ class Executor:
                 for e in sorted(events, key=lambda e: e.sequence)
             ]
 
+    def withdraw(self, work_order_id: str) -> bool:
+        """Take a work order off the floor unless it has started: its events still due are
+        dropped and a later push of it is not run. False when it has started already."""
+        with self._cond:
+            happened = self._happened.get(work_order_id, [])
+            if any(e.kind is not EventKind.ACCEPTED for e in happened):
+                return False
+            self._withdrawn.add(work_order_id)
+            # Only what has not happened: retries of callbacks already made still go out.
+            self._heap = [
+                item for item in self._heap if item[2].work_order_id != work_order_id or item[3] > 1
+            ]
+            heapq.heapify(self._heap)
+            return True
+
     def execute(self, order: ReceivedWorkOrder) -> None:
         if self.clock is not None:
             business_now = self.clock.now()
@@ -256,6 +272,8 @@ class Executor:
         moments = timeline(order, steps, abort_step(order, steps, self.state))
         origin, now = steps[0].start, time.monotonic()
         with self._cond:
+            if order.work_order_id in self._withdrawn:
+                return  # cancelled: a late or repeated release is not run
             for shop_time, kind, actuals, good, scrap in moments:
                 sequence = self._sequence[order.work_order_id] = (
                     self._sequence.get(order.work_order_id, 0) + 1

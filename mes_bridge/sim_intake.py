@@ -39,6 +39,7 @@ class ReceivedWorkOrder:
     quantity: int
     steps: tuple[PlannedStep, ...]
     format: str
+    cancelled: bool = False  # a revision with request state Cancelled: do not run it
 
 
 def read_work_order(body: bytes, content_type: str) -> ReceivedWorkOrder:
@@ -60,7 +61,12 @@ def _from_json(body: bytes) -> ReceivedWorkOrder:
             for op in order["operations"]
         )
         return ReceivedWorkOrder(
-            str(order["id"]), int(order["sequence"]), int(order["quantity"]), steps, "json"
+            str(order["id"]),
+            int(order["sequence"]),
+            int(order["quantity"]),
+            steps,
+            "json",
+            cancelled=order.get("state") == "cancelled",
         )
     except (ValueError, KeyError, TypeError) as error:
         raise IntakeError(400, "work_order", f"unreadable JSON work order: {error!r}") from None
@@ -125,6 +131,14 @@ def _xml_request(request: etree._Element, ns: str, fmt: str) -> ReceivedWorkOrde
                 quantity = int(float(produced.findtext(f"{q}Quantity/{q}QuantityString", "1")))
     if not work_order or not steps:
         raise IntakeError(422, "OperationsRequest", "work order without ID or operations")
-    return ReceivedWorkOrder(
-        work_order, int(version) if version.isdigit() else 1, quantity, tuple(steps), fmt
-    )
+    sequence = int(version) if version.isdigit() else 1
+    cancelled = _requested_state(request, q) == "Cancelled"
+    return ReceivedWorkOrder(work_order, sequence, quantity, tuple(steps), fmt, cancelled)
+
+
+def _requested_state(request: etree._Element, q: str) -> str:
+    state = request.find(q + "RequestState")
+    said = "" if state is None else (state.text or "").strip()
+    if said == "Other" and state is not None:  # V0600 has no Cancelled: Other + OtherValue
+        said = state.get("OtherValue", "").strip()
+    return said

@@ -212,6 +212,32 @@ class SimState:
             self._persist()
             return Verdict.APPLIED, *answer
 
+    def cancel(
+        self, key: str, order: ReceivedWorkOrder, withdrawn: bool
+    ) -> tuple[str, int, dict[str, Any]]:
+        """A cancel revision, once per idempotency key. `withdrawn`: the shop floor had not
+        started it and will not run it; otherwise it is refused (409), as a real MES would."""
+        with self._lock:
+            if key in self.answers:
+                self.duplicates[key] = self.duplicates.get(key, 0) + 1
+                status, body = self.answers[key]
+                return Verdict.DUPLICATE, status, body
+            record = self._record(order)
+            record.keys.append(key)
+            if not withdrawn:
+                record.rejected, record.status = "already started", "rejected"
+                answer = (409, {"status": "refused", "reason": "the work order has started"})
+            else:
+                record.effects += 1
+                for other in self.work_orders.values():
+                    if other.work_order_id == order.work_order_id and other.rejected is None:
+                        other.status = "cancelled"
+                answer = (202, {"status": "cancelled", "idempotency_key": key})
+            self.answers[key] = (answer[0], {**answer[1], "work_order_id": order.work_order_id})
+            self._persist()
+            verdict = Verdict.APPLIED if withdrawn else Verdict.REJECTED
+            return verdict, *self.answers[key]
+
     def _record(self, order: ReceivedWorkOrder) -> WorkOrderRecord:
         name = f"{order.work_order_id}@{order.sequence}"
         if name not in self.work_orders:

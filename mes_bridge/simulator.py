@@ -135,8 +135,12 @@ class Simulator:
                 {"error": "invalid work order", "field": error.field, "reason": error.reason},
                 {},
             )
-        verdict, status, answer = self.state.intake(key, order)
-        if verdict == Verdict.APPLIED:
+        if order.cancelled:
+            withdrawn = self.executor.withdraw(order.work_order_id)
+            verdict, status, answer = self.state.cancel(key, order, withdrawn)
+        else:
+            verdict, status, answer = self.state.intake(key, order)
+        if verdict == Verdict.APPLIED and not order.cancelled:
             self.executor.execute(order)
         log.info("push %s %s -> %s %s", key, order.work_order_id, status, verdict)
         return status, answer, {}
