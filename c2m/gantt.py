@@ -1,12 +1,13 @@
-"""An SVG Gantt chart of a schedule: one lane per machine, bars coloured by order, the
-frozen zone shaded and a line at now. Plain data in, SVG text out (pages and PDFs)."""
+"""An SVG Gantt chart of a schedule: one lane per machine, bars coloured by order and labelled
+where wide enough, the frozen zone shaded and a line at now. Plain data in, SVG text out (pages
+and PDFs). Times are shown in the zone of the window's start (the factory's, on the pages)."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from html import escape
 
 LANE_H, LABEL_W, AXIS_H = 26, 96, 22
@@ -95,7 +96,7 @@ def svg(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="gantt" '
         # bars that are buttons must stay reachable: an img role would hide them
         + ('role="group" hx-target="#op-detail" ' if interactive else 'role="img" ')
-        + f'aria-label="Gantt {win.start:%Y-%m-%d %H:%M}">'
+        + f'aria-label="Gantt {win.start:%Y-%m-%d %H:%M} {zone_name(win)}">'
     ]
     if frozen_until is not None and frozen_until > win.start:
         out.append(
@@ -123,7 +124,9 @@ def svg(
     for bar in bars:
         if bar.end <= win.start or bar.start >= win.end or bar.machine not in lane:
             continue
-        out.append(_bar(bar, x, AXIS_H + lane[bar.machine] * LANE_H, interactive))
+        out.append(
+            _bar(bar, x, AXIS_H + lane[bar.machine] * LANE_H, interactive, win.start.tzinfo)
+        )
     if now is not None and win.start <= now <= win.end:
         out.append(
             f'<line class="now" x1="{x(now):.1f}" x2="{x(now):.1f}" y1="{AXIS_H - 6}" '
@@ -133,9 +136,25 @@ def svg(
     return "".join(out)
 
 
-def _bar(bar: Bar, x: object, y: int, interactive: str) -> str:
+# A label's characters at font-size 10 are about 6 units wide; a bar narrower than its label
+# shows none (its title is the tooltip).
+CHAR_W = 6.0
+
+
+def bar_label(bar: Bar, width: float) -> str:
+    """"order/operation" where the bar is wide enough, else the order alone, else nothing."""
+    for text in (f"{bar.order}/{bar.operation}", bar.order):
+        if len(text) * CHAR_W + 6 <= width:
+            return text
+    return ""
+
+
+def _bar(bar: Bar, x: object, y: int, interactive: str, zone: tzinfo | None) -> str:
     x0, x1 = x(bar.start), x(bar.end)  # type: ignore[operator]
-    title = f"{bar.order} · {bar.operation} · {bar.start:%H:%M}–{bar.end:%H:%M}"
+    start, end = bar.start.astimezone(zone), bar.end.astimezone(zone)
+    title = f"{bar.order} · {bar.operation} · {start:%H:%M}–{end:%H:%M} {_zone_name(zone)}"
+    if bar.fixed:
+        title += " · fixed"
     stroke = ' stroke="#1d2330" stroke-width="1.5"' if bar.fixed else ""
     rect = (
         f"<title>{escape(title)}</title>"
@@ -148,6 +167,12 @@ def _bar(bar: Bar, x: object, y: int, interactive: str) -> str:
             f'<rect class="setup" x="{x0:.1f}" y="{y + 3}" width="{max(1.0, setup_end - x0):.1f}" '
             f'height="{LANE_H - 6}" fill="#1d2330" fill-opacity=".35"/>'
         )
+    label = bar_label(bar, x1 - x0)
+    if label:
+        rect += (
+            f'<text class="bar-label" x="{x0 + 3:.1f}" y="{y + 17}" font-size="10" '
+            f'fill="#fff" pointer-events="none">{escape(label)}</text>'
+        )
     if not interactive:
         return f"<g>{rect}</g>"
     return (
@@ -157,3 +182,12 @@ def _bar(bar: Bar, x: object, y: int, interactive: str) -> str:
         f'hx-get="{escape(interactive)}{bar.id}" hx-trigger="click">'
         f"{rect}</g>"
     )
+
+
+def _zone_name(zone: tzinfo | None) -> str:
+    """"Asia/Shanghai" for a zoneinfo zone, "UTC" for the UTC of stored times."""
+    return str(getattr(zone, "key", None) or zone or "UTC")
+
+
+def zone_name(win: Window) -> str:
+    return _zone_name(win.start.tzinfo)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from planner.model import Assignment as PlannerAssignment
@@ -172,3 +172,38 @@ def moves_dict(origin: datetime, moves: Iterable[Any]) -> list[dict[str, Any]]:
         }
         for move in moves
     ]
+
+
+@dataclass(frozen=True)
+class LineNames:
+    """What a planner knows an order line by: its order, its product and its operations."""
+
+    order: str
+    product: str
+    operations: dict[str, str]  # operation id -> name in the planner's language
+
+
+def named_moves(
+    moves: Iterable[dict[str, Any]], lines: dict[int, LineNames], zone: tzinfo
+) -> list[dict[str, Any]]:
+    """What-moved rows by order, product and operation name (not "3/edge_fronts"), with the
+    starts in the factory's local time."""
+    named = []
+    for move in moves:
+        line_id, operation = line_of(move["operation"]), operation_of(move["operation"])
+        names = lines.get(line_id, LineNames(str(line_id), "", {}))
+        named.append(
+            {
+                **move,
+                "order": names.order,
+                "product": names.product,
+                "operation_name": names.operations.get(operation, operation),
+                "from_local": _local(move["from_start"], zone),
+                "to_local": _local(move["to_start"], zone),
+            }
+        )
+    return named
+
+
+def _local(iso: str, zone: tzinfo) -> str:
+    return f"{datetime.fromisoformat(iso).astimezone(zone):%m-%d %H:%M}"

@@ -62,6 +62,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "place_order": ("Place order", "提交订单"),
     "your_configuration": ("Your configuration", "您的配置"),
     "order_placed": ("Thank you, your order is placed.", "谢谢，您的订单已提交。"),
+    "cancel_order": ("Cancel order", "取消订单"),
+    "cancel_question": (
+        "Cancel this order? This cannot be undone.",
+        "确定取消此订单吗？取消后无法恢复。",
+    ),
+    "cancel_confirm": ("Yes, cancel the order", "确定取消订单"),
+    "order_cancelled": ("This order is cancelled.", "此订单已取消。"),
+    "cancel_refused_started": (
+        "Production of this order has started, so it can no longer be cancelled.",
+        "此订单已开始生产，无法再取消。",
+    ),
+    "cancel_refused_released": (
+        "This order has gone to the factory; to cancel it, please contact us.",
+        "此订单已下达工厂；如需取消，请联系我们。",
+    ),
+    "cancel_refused_finished": (
+        "This order is finished and can no longer be cancelled.",
+        "此订单已完成，无法再取消。",
+    ),
     "order_number": ("Order number", "订单号"),
     "tracking_link": ("Your private tracking link", "您的专属跟踪链接"),
     "status": ("Status", "状态"),
@@ -87,6 +106,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "wrong_login": ("Wrong user name or password.", "用户名或密码错误。"),
     "planning": ("Planning", "计划排程"),
     "admin": ("Admin", "管理"),
+    "exports": ("Exports", "导出"),
+    "export_of_run": ("Plan run #{run}", "排程版本 #{run}"),
+    "export_of_day": ("Day {day}", "{day} 当天"),
+    "export_schedule": ("Schedule", "排程"),
+    "export_work_orders": ("Work orders", "工单"),
+    "export_bom": ("BOM", "物料清单"),
+    "export_cut_list": ("Cut list", "下料单"),
+    "times_in_zone": ("Times in {zone}", "时间为 {zone}"),
+    "legend": ("Legend", "图例"),
+    "fixed_bar": ("frozen or released (outlined)", "已冻结或已下达（描边）"),
+    "frozen_zone": ("frozen horizon (shaded)", "冻结区（阴影）"),
+    "moved_order": ("Order", "订单"),
+    "moved_product": ("Product", "产品"),
+    "moved_start": ("Start", "开始"),
+    "current_run": ("current", "当前"),
+    "showing_run": ("Showing plan run #{run}", "正在查看排程版本 #{run}"),
 }
 
 

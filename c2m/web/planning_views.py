@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime, timedelta
-from typing import Any
+import functools
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from typing import Any, TypeVar
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import Unauthorized
 
-from c2m import auth, dispatch, documents, gantt, planning, shop_floor, validation
+from c2m import (
+    auth,
+    dispatch,
+    documents,
+    gantt,
+    planning,
+    planning_data,
+    shop_floor,
+    validation,
+)
 from c2m.clock import business_now
 from c2m.db import session_factory, unit_of_work
 from c2m.errors import InvalidInput, NotFound
@@ -25,11 +39,52 @@ from c2m.models import (
     WorkOrder,
     utc_now,
 )
-from c2m.web import throttling
+from c2m.web import export_files, i18n, throttling
 from c2m.web.api import enqueue_delivery, enqueue_plan, release_and_send
 
 blueprint = Blueprint("planning", __name__)
-planner_only = auth.role_required("planner")
+F = TypeVar("F", bound=Callable[..., Any])
+_role_required = auth.role_required("planner")
+
+
+def planner_only(view: F) -> F:
+    """Planners (and admins) only. A browser asking for a page without a session is sent to
+    the login form, and back afterwards; scripts and htmx requests keep the 401 problem JSON."""
+    guarded = _role_required(view)
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return guarded(*args, **kwargs)
+        except Unauthorized:
+            if not _browser_navigation():
+                raise
+            return redirect(url_for("planning.log_in", next=request.full_path.rstrip("?")), 303)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def _browser_navigation() -> bool:
+    wants = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    htmx = request.headers.get("HX-Request")
+    return request.method == "GET" and not htmx and wants == "text/html"
+
+
+def safe_next(raw: str | None) -> str | None:
+    """Only a path on this site: an absolute or protocol-relative URL would be an open redirect."""
+    if not raw or not raw.startswith("/") or raw.startswith("//") or "\\" in raw:
+        return None
+    return quote(raw, safe="/?=&%-_.~")
+
+
+def factory_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.extensions["c2m.settings"].factory_timezone)
+
+
+def local_day(raw: str | None) -> tuple[datetime, datetime]:
+    """Midnight to midnight of the asked day in the factory's zone."""
+    start = _day(raw)
+    return start, start + timedelta(days=1)
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
@@ -45,7 +100,7 @@ def log_in() -> ResponseReturnValue:
             return render_template("planning/login.html", failed=True), 401
         auth.start_session(user)
         home = "admin.admin_page" if user.role == "admin" else "planning.schedule_page"
-    return redirect(url_for(home), code=303)
+    return redirect(safe_next(request.args.get("next")) or url_for(home), code=303)
 
 
 @blueprint.post("/logout")
@@ -55,14 +110,11 @@ def log_out() -> ResponseReturnValue:
 
 
 def _day(raw: str | None) -> datetime:
-    """The window start: midnight UTC of the asked day (default: the start of today)."""
-    return validation.day_start(raw, business_now().date())
-
-
-def gantt_svg(session: Session, run: PlanRun | None, win: gantt.Window, interactive: str) -> str:
-    bars, machines = schedule_bars(session, run, win)
-    frozen = run.frozen_until if run else None
-    return gantt.svg(bars, machines, win, frozen, business_now(), interactive=interactive)
+    """The window start: midnight of the asked day (default today) in the factory's zone, so
+    the chart's axis, its titles and the printed schedule read in factory-local time."""
+    zone = factory_zone()
+    asked = validation.day_start(raw, business_now().astimezone(zone).date()).date()
+    return datetime.combine(asked, time(), zone)
 
 
 def schedule_bars(
@@ -124,21 +176,52 @@ def schedule_page() -> ResponseReturnValue:
     if zoom not in gantt.ZOOMS:
         raise InvalidInput(f"zoom must be one of {', '.join(gantt.ZOOMS)}", "zoom")
     start = _day(request.args.get("day"))
+    raw_run = request.args.get("run")
     with unit_of_work(session_factory()) as session:
-        run = planning.current_run(session)
+        run = _run_asked(session, raw_run)
         win = gantt.window(start, zoom)
-        context = _board(session, run)
-        svg = gantt_svg(session, run, win, url_for("planning.operation_detail", op_id=0)[:-1])
+        bars, machines = schedule_bars(session, run, win)
+        detail = url_for("planning.operation_detail", op_id=0)[:-1]
+        svg = gantt.svg(
+            bars, machines, win, run.frozen_until if run else None, business_now(),
+            interactive=detail,
+        )
         return render_template(
             "planning/schedule.html",
             svg=svg,
             zoom=zoom,
             day=start,
+            zone=gantt.zone_name(win),
             prev_day=start - gantt.ZOOMS[zoom],
             next_day=start + gantt.ZOOMS[zoom],
             run=run,
-            **context,
+            shown_run=raw_run and run,
+            legend=_legend(bars),
+            **_board(session, run),
         )
+
+
+def _run_asked(session: Session, raw: str | None) -> PlanRun | None:
+    """The run of ?run= (one from the list of runs), else the current one."""
+    if not raw:
+        return planning.current_run(session)
+    run = session.get(PlanRun, validation.whole_number(raw, "run"))
+    if run is None:
+        raise NotFound(f"no plan run {raw}")
+    return run
+
+
+def _legend(bars: list[gantt.Bar]) -> list[dict[str, Any]]:
+    """One entry per order on the chart: its colour, and whether any of its bars is fixed."""
+    orders = sorted({bar.order for bar in bars})
+    return [
+        {
+            "order": order,
+            "colour": gantt.colour(order),
+            "fixed": any(bar.fixed for bar in bars if bar.order == order),
+        }
+        for order in orders
+    ]
 
 
 def _board(session: Session, run: PlanRun | None) -> dict[str, Any]:
@@ -153,9 +236,26 @@ def _board(session: Session, run: PlanRun | None) -> dict[str, Any]:
             .filter_by(status=OutboxStatus.DEAD)
             .order_by(OutboxMessage.created_at)
         ).all(),
-        "moves": (run.moves or {}).get("moved", []) if run else [],
+        "moves": _named_moves(session, (run.moves or {}).get("moved", [])[:200] if run else []),
         "kpis": run.kpis if run else {},
     }
+
+
+def _named_moves(session: Session, moves: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    line_ids = {planning_data.line_of(move["operation"]) for move in moves}
+    lang = i18n.language()
+    lines = {
+        line.id: planning_data.LineNames(
+            line.order.number,
+            documents.line_name(session, line, lang),
+            {
+                op["id"]: op.get("name", {}).get(lang) or op.get("name", {}).get("en") or op["id"]
+                for op in line.routing["routing"]["operations"]
+            },
+        )
+        for line in session.scalars(select(OrderLine).where(OrderLine.id.in_(line_ids)))
+    }
+    return planning_data.named_moves(moves, lines, factory_zone())
 
 
 @blueprint.get("/planning/operations/<id:op_id>")
@@ -178,8 +278,11 @@ def operation_detail(op_id: int) -> ResponseReturnValue:
             op=op,
             line=line,
             run=run,
-            moved=moved,
+            moved=planning_data.named_moves(moved, {}, factory_zone()),
             routing_op=routing_op,
+            start=op.start.astimezone(factory_zone()),
+            end=op.end.astimezone(factory_zone()),
+            zone=factory_zone().key,
         )
 
 
@@ -253,4 +356,32 @@ def traveler_pdf(work_order_id: int) -> ResponseReturnValue:
         pdf,
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{number}-traveler.pdf"'},
+    )
+
+
+EXPORT_KINDS = "any(schedule, 'work-orders', bom, 'cut-list')"
+
+
+@blueprint.get(f"/planning/exports/<{EXPORT_KINDS}:kind>.<any(csv, xlsx):fmt>")
+@planner_only
+def export(kind: str, fmt: str) -> ResponseReturnValue:
+    """One export of a plan run (?run=, default the current one), or of one factory-local day
+    of it (?day=YYYY-MM-DD), as CSV or Excel."""
+    raw_run = request.args.get("run")
+    span = local_day(request.args["day"]) if "day" in request.args else None
+    with unit_of_work(session_factory()) as session:
+        run = (
+            session.get(PlanRun, validation.whole_number(raw_run, "run"))
+            if raw_run else planning.current_run(session)
+        )
+        if run is None:
+            raise NotFound("no such plan run" if raw_run else "no plan run yet")
+        table = export_files.table(
+            session, kind, run.id, span, factory_zone(), i18n.language()
+        )
+    scope = f"day-{request.args['day']}" if span else f"run-{run.id}"
+    return Response(
+        export_files.WRITERS[fmt](table),
+        mimetype=export_files.MIMETYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{kind}-{scope}.{fmt}"'},
     )

@@ -130,6 +130,8 @@ RULES: dict[str, Rule] = {
     "tracking.track_page": Rule(TRACKING_TOKEN, "open an order's tracking page"),
     "tracking.track_status": Rule(TRACKING_TOKEN, "poll an order's tracking status"),
     "tracking.confirmation_pdf": Rule(TRACKING_TOKEN, "download an order confirmation"),
+    "cancellation.customer_cancel_form": Rule(TRACKING_TOKEN, "cancel an order from tracking"),
+    "cancellation_api.customer_cancel": Rule(TRACKING_TOKEN, "cancel an order by its link"),
     "api.order_status": Rule(TRACKING_TOKEN, "read an order's status through the API"),
     "tracking.unit_page": Rule(UNIT_CODE, "open a unit's traceability record"),
     # logging in and out: anyone may try (the credentials decide)
@@ -143,9 +145,12 @@ RULES: dict[str, Rule] = {
     "planning.request_run": Rule(PLANNER, "request a plan run"),
     "planning.run_status": Rule(PLANNER, "poll a plan run's status"),
     "planning.release_run": Rule(PLANNER, "release a plan run"),
+    "cancellation.planner_cancel_form": Rule(PLANNER, "cancel an order as its planner"),
+    "cancellation_api.planner_cancel": Rule(PLANNER, "cancel an order through the API"),
     "planning.replay": Rule(PLANNER, "replay a dead letter"),
     "planning.gantt_pdf": Rule(PLANNER, "print the schedule"),
     "planning.traveler_pdf": Rule(PLANNER, "print a work order's traveler"),
+    "planning.export": Rule(PLANNER, "export the schedule, work orders, BOM or cut list"),
     "api.order_bom": Rule(PLANNER, "read an order's BOM"),
     "api.order_routing": Rule(PLANNER, "read an order's routing"),
     "api.request_plan_run": Rule(PLANNER, "request a plan run through the API"),
@@ -382,6 +387,8 @@ def world(
             "downtime_id": downtime.id,
             "name": REVOCABLE,
             "model": "sofa",
+            "kind": "schedule",
+            "fmt": "csv",
         }
         private = {"token": order.tracking_token, "code": unit.code}
 
