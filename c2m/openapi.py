@@ -6,8 +6,11 @@ document cannot drift from what is actually sent and accepted.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from c2m.orders import EMAIL, PHONE
+from c2m.validation import FIELD_LIMITS, ID_MAX, LANGUAGE
 from mes_bridge.payloads import EVENT_SCHEMA, WORK_ORDER_MESSAGE_SCHEMA
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -28,12 +31,63 @@ def _errors(*codes: int) -> dict[str, Any]:
         404: "not found",
         409: "conflict",
         422: "invalid input",
+        429: "too many requests (see Retry-After)",
         503: "retry later",
     }
-    return {str(code): _response(words[code]) for code in codes}
+    answers = {str(code): _response(words[code]) for code in codes}
+    if 429 in codes:
+        answers["429"]["headers"] = {
+            "Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}
+        }
+    return answers
 
 
 OBJECT = {"type": "object"}
+# No control or bidi characters (c2m.validation); an address may hold line breaks and tabs.
+_CLEAN = "^[^\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$"
+_CLEAN_LINES = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069]*$"
+_CUSTOMER_PATTERNS = {
+    "name": "\\S",
+    "email": EMAIL.pattern,
+    "phone": PHONE.pattern,
+    "address": "\\S[\\s\\S]{6,}\\S",  # at least 8 characters once trimmed
+    "language": LANGUAGE.pattern,
+}
+
+
+def _customer_field(name: str) -> dict[str, Any]:
+    clean = _CLEAN_LINES if name == "address" else _CLEAN
+    return {
+        "type": "string",
+        "maxLength": FIELD_LIMITS[name],
+        "allOf": [{"pattern": _CUSTOMER_PATTERNS[name]}, {"pattern": clean}],
+    }
+
+
+CUSTOMER = {
+    "type": "object",
+    "required": ["name", "email", "phone", "address"],
+    "properties": {name: _customer_field(name) for name in FIELD_LIMITS},
+}
+_MOMENT = {"type": "string", "format": "date-time"}
+PLAN_RUN_REQUEST = {
+    "oneOf": [
+        {
+            "type": "object",
+            "properties": {"kind": {"enum": ["insert", "replan"]}},
+        },
+        {
+            "type": "object",
+            "required": ["kind", "machine", "from", "until"],
+            "properties": {
+                "kind": {"const": "breakdown"},
+                "machine": {"type": "string", "minLength": 1, "maxLength": 64},
+                "from": _MOMENT,
+                "until": _MOMENT,
+            },
+        },
+    ]
+}
 
 PATHS: dict[str, Any] = {
     "/api/v1/configurations": {
@@ -53,7 +107,10 @@ PATHS: dict[str, Any] = {
                     }
                 },
             },
-            "responses": {"200": _response("the configuration state", OBJECT), **_errors(404, 422)},
+            "responses": {
+                "200": _response("the configuration state", OBJECT),
+                **_errors(404, 422, 429),
+            },
         }
     },
     "/api/v1/orders": {
@@ -86,7 +143,7 @@ PATHS: dict[str, Any] = {
             "responses": {
                 "201": _response("placed", OBJECT),
                 "200": _response("placed before with the same key", OBJECT),
-                **_errors(404, 422),
+                **_errors(404, 422, 429),
             },
         }
     },
@@ -102,13 +159,36 @@ PATHS: dict[str, Any] = {
     "/api/v1/session": {
         "post": {
             "summary": "Planner or admin login (session cookie)",
-            "responses": {"200": _response("logged in", OBJECT), **_errors(401)},
-        }
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["username", "password"],
+                            "properties": {
+                                "username": {"type": "string", "maxLength": 200},
+                                "password": {"type": "string", "maxLength": 1000},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {"200": _response("logged in", OBJECT), **_errors(401, 422, 429)},
+        },
+        "delete": {
+            "summary": "Log out: the session cookie, and every older copy of it, stops working",
+            "responses": {"204": {"description": "logged out"}},
+        },
     },
     "/api/v1/plan-runs": {
         "post": {
             "summary": "Queue a plan run: insert new orders, re-plan, or re-plan around a machine "
             "breakdown ({kind: breakdown, machine, from, until}); planners only",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": PLAN_RUN_REQUEST}},
+            },
             "responses": {"202": _response("queued", OBJECT), **_errors(401, 403, 422)},
         }
     },
@@ -174,7 +254,13 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "Cursor feed of released work orders (scope: pull)",
             "security": [{"bearer": ["pull"]}],
-            "parameters": [{"name": "after", "in": "query", "schema": {"type": "integer"}}],
+            "parameters": [
+                {
+                    "name": "after",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 0, "maximum": ID_MAX},
+                }
+            ],
             "responses": {
                 "200": _response(
                     "a page of work orders",
@@ -199,7 +285,7 @@ PATHS: dict[str, Any] = {
                         },
                     },
                 ),
-                **_errors(400, 401, 403),
+                **_errors(400, 401, 403, 422),
             },
         }
     },
@@ -234,24 +320,42 @@ PATHS: dict[str, Any] = {
 }
 
 
+def _path_parameter(name: str) -> dict[str, Any]:
+    """A path's `{name}`: ids are whole numbers a row can have, the rest opaque strings."""
+    if name.endswith("_id"):
+        schema = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
+    else:
+        schema = {"type": "string", "minLength": 1, "maxLength": 128}
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def _with_path_parameters(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every operation declares each `{name}` of its path (written once, here)."""
+    done: dict[str, Any] = {}
+    for path, operations in paths.items():
+        names = re.findall(r"{(\w+)}", path)
+        done[path] = {}
+        for method, operation in operations.items():
+            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            extra = [_path_parameter(n) for n in names if n not in declared]
+            done[path][method] = {
+                **operation,
+                "parameters": [*operation.get("parameters", []), *extra],
+            }
+    return done
+
+
 def document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "c2m API", "version": "1"},
-        "paths": PATHS,
+        "paths": _with_path_parameters(PATHS),
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
                 "WorkOrderMessage": WORK_ORDER_MESSAGE_SCHEMA,
                 "Event": EVENT_SCHEMA,
-                "Customer": {
-                    "type": "object",
-                    "required": ["name", "email", "phone", "address"],
-                    "properties": {
-                        k: {"type": "string"}
-                        for k in ("name", "email", "phone", "address", "language")
-                    },
-                },
+                "Customer": CUSTOMER,
                 "Error": {
                     "type": "object",
                     "required": ["error", "detail"],

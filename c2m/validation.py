@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from c2m.errors import InvalidInput
 
-# Ids are BIGINT (SQLite INTEGER): anything above cannot be a row, and the driver overflows.
-ID_MAX = 2**63 - 1
+# Ids are INTEGER columns: 4 bytes on PostgreSQL (8 on SQLite), so anything above cannot be
+# a row there, and PostgreSQL refuses the comparison (a 500 until schemathesis found it).
+ID_MAX = 2**31 - 1
 # Sequences and piece counts live in INTEGER columns (4 bytes on PostgreSQL).
 COUNT_MAX = 2**31 - 1
 # Customer fields: the column widths where there are some, a generous address otherwise.
@@ -112,3 +113,13 @@ def day_start(raw: str | None, today: date, where: str = "day") -> datetime:
             f"{where} must lie within {DAY_WINDOW.days} days of {today.isoformat()}", where
         )
     return datetime.combine(asked, time(), UTC)
+
+
+def known_parameters(given: Iterable[str], known: Iterable[str]) -> None:
+    """A query parameter the endpoint does not take is a mistake (a misspelt `after` would
+    silently page from the start), so it is named rather than ignored."""
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        takes = ", ".join(sorted(known)) or "none"
+        raise InvalidInput(f"unknown query parameter {unknown[0]!r} (this endpoint takes {takes})",
+                           unknown[0])

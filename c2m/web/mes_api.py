@@ -53,6 +53,7 @@ def events() -> ResponseReturnValue:
 @scope_required("pull")
 def pull() -> ResponseReturnValue:
     """Cursor feed of released work orders: `after` is the last cursor the client saw."""
+    validation.known_parameters(request.args, {"after"})
     after = validation.whole_number(request.args.get("after"), "after")
     with unit_of_work(session_factory()) as session:
         rows = session.scalars(
