@@ -343,14 +343,15 @@ def scaled_products(source: Path, target: Path, scale: float) -> Path:
 
 
 def resident_kib(pid: int) -> int:
-    """The memory a process and every process in its session (a worker's pool children, the
-    web server's gunicorn workers) cost together: the sum of their proportional set sizes.
+    """The resident memory (VmRSS) of a process and every process in its session (a
+    worker's pool children, the web server's gunicorn workers), summed: the issue's measure.
 
-    Not the sum of their VmRSS: the web workers fork from a master that loaded the app, and
-    each one's VmRSS counts the pages they all still share in full, so the sum would count the
-    app once per worker. PSS charges a shared page to its sharers in equal parts: the sum is
-    what the machine spends, and a page a worker stops sharing (copy-on-write) shows as the
-    growth it is."""
+    Resident, not proportional (PSS): the web workers fork from a master that holds the app,
+    and as they run they copy pages they shared (reference counts write to every object
+    touched). That moves a page from shared to private and raises the PSS sum by a page each
+    time, up to the app's size per worker, without a byte leaking; VmRSS counts a page as
+    resident before and after its copy, so its sum grows only with what is allocated. The
+    shared pages are counted once per worker, which makes the base larger, not the growth."""
     total = 0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -359,19 +360,14 @@ def resident_kib(pid: int) -> int:
             stat = (entry / "stat").read_text()
             session = int(stat.rsplit(")", 1)[1].split()[3])
             if session == pid:
-                total += _pss(entry)
+                total += _rss(entry)
         except (OSError, ValueError, IndexError):
             continue
     return total
 
 
-def _pss(process: Path) -> int:
-    """Pss from smaps_rollup; VmRSS where the kernel has no smaps_rollup (before 4.14)."""
-    try:
-        text, pattern = (process / "smaps_rollup").read_text(), r"^Pss:\s+(\d+) kB"
-    except FileNotFoundError:
-        text, pattern = (process / "status").read_text(), r"^VmRSS:\s+(\d+) kB"
-    match = re.search(pattern, text, re.MULTILINE)
+def _rss(process: Path) -> int:
+    match = re.search(r"^VmRSS:\s+(\d+) kB", (process / "status").read_text(), re.MULTILINE)
     return int(match.group(1)) if match else 0
 
 

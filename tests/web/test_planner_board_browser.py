@@ -81,6 +81,9 @@ def test_the_board_shows_labels_legend_and_local_times_and_exports_open(
     assert rows[0][5] == "start (Asia/Shanghai)" and len(rows) > 1
     with page.expect_download() as fetched:
         page.locator('#exports a[href*="cut-list.xlsx"]').first.click()
-    sheet = load_workbook(fetched.value.path()).worksheets[0]
+    # The browser keeps a download under a name of its own, without the extension openpyxl
+    # insists on: what the planner gets is the suggested name and the bytes.
+    assert fetched.value.suggested_filename.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(Path(fetched.value.path()).read_bytes())).worksheets[0]
     assert sheet.max_row > 1 and sheet.cell(1, 1).value == "order"
     assert errors == []
