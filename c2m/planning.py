@@ -194,9 +194,8 @@ def _hit_by(assignment: Assignment, machine: str, down: Window) -> bool:
 
 
 def _with_new_lines(plan: plant.PlanInput) -> Schedule:
-    """The schedule in force with the new lines inserted (as is when there are none)."""
-    if not plan.new.operations:
-        return plan.schedule
+    """The schedule in force, its movable work settled after what the floor reported (see
+    planner.live), with the new lines inserted."""
     return planner_api.insert_orders(
         plan.known, plan.schedule, plan.new.orders, plan.new.operations, plan.frozen_until
     ).schedule

@@ -147,6 +147,26 @@ class LiveSchedule:
         self.gaps: list[Gaps] = [build_gaps(w, per_machine[k]) for k, w in enumerate(windows)]
         self.lines = [[i for _, i in sorted(row)] for row in movable]
         self.lstart = [[s for s, _ in sorted(row)] for row in movable]
+        self._settle_movable()
+
+    def _settle_movable(self) -> None:
+        """Movable work waits for what the floor really did: a running operation reported
+        late, a released one shifted after late work (planner.settle), new downtime. In
+        planned order, each starts at its planned time or, where that is no longer possible,
+        at the first moment clear of its predecessors, its machine's earlier work and the
+        fixed work, so insertion starts from a plan the checker accepts."""
+        order = sorted((self.start[i], i, m, k) for m, line in enumerate(self.lines)
+                       for k, i in enumerate(line))
+        for _start, i, m, k in order:
+            ready = max([self.start[i]] + [self.end[p] for p in self.preds[i]])
+            if k > 0:
+                before = self.lines[m][k - 1]
+                ready = max(ready, self.end[before] + self.setup[self.fam[before]][self.fam[i]])
+            d = self.dur[i].get(m, self.end[i] - self.start[i])
+            t = self.gaps[m].fit(ready, d, self.fam[i], self.setup)
+            if t >= INFINITY or (t == self.start[i] and self.end[i] == t + d):
+                continue  # nowhere later to go: the checker will say so
+            self.start[i], self.end[i], self.lstart[m][k] = t, t + d, t
 
     def _add_op(self, op: Operation) -> int:
         i = len(self.ids)

@@ -137,3 +137,17 @@ def configurator_walks_reach_products(failures: Sequence[str]) -> Check:
 def no_process_died(died: Sequence[str]) -> Check:
     """Only the worker the run SIGKILLs on purpose may stop; anything else is a crash."""
     return Check("no_process_died", not died, "; ".join(died)[:500] if died else "none")
+
+
+# Failures the next run repairs by itself: another run stored first, or this one's lease ran
+# out while it computed. Anything else (the checker refused the plan, a crash) is a defect.
+RACES = ("the schedule changed while this run computed", "was given up while it computed")
+
+
+def plan_runs_pass_the_checker(final: dict[str, Any]) -> Check:
+    failures = final.get("plan_run_failures", [])
+    defects = [f for f in failures if not any(race in f["reason"] for race in RACES)]
+    shown = "; ".join(f"run {f['plan_run']} ({f['kind']}): {f['reason'][:160]}" for f in defects)
+    races = len(failures) - len(defects)
+    return Check("plan_runs_pass_the_checker", not defects,
+                 shown[:600] if defects else f"none ({races} lost a race and ran again)")

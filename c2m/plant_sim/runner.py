@@ -368,6 +368,7 @@ def _judge(
         inv.no_duplicate_orders(consumers_log.duplicate_orders),
         inv.configurator_walks_reach_products(consumers_log.walk_failures),
         inv.no_process_died(stack.dead_processes() if stack else []),
+        inv.plan_runs_pass_the_checker(final),
     ]
     machines, windows = _factory_windows(config, details)
     run_info = {

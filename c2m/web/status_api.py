@@ -25,6 +25,7 @@ from c2m.models import (
     OutboxStatus,
     PlannedOperation,
     PlanRun,
+    PlanRunStatus,
     Unit,
     WorkOrder,
     utc_now,
@@ -78,7 +79,20 @@ def schedules(session: Session) -> dict[str, Any]:
         "planned_until": _iso(planned_until),  # the current schedule's last operation ends
         "plan_runs": _counts(session, PlanRun.status),
         "plan_runs_by_kind": by_kind,
+        "plan_run_failures": failures(session),
     }
+
+
+def failures(session: Session, limit: int = 10) -> list[dict[str, Any]]:
+    """The latest failed runs and why: a run the checker refused is a planner defect."""
+    rows = session.execute(
+        select(PlanRun.id, PlanRun.kind, PlanRun.message)
+        .where(PlanRun.status == PlanRunStatus.FAILED)
+        .order_by(PlanRun.id.desc())
+        .limit(limit)
+    )
+    return [{"plan_run": run, "kind": kind, "reason": (message or "")[:300]}
+            for run, kind, message in rows]
 
 
 def outbox(session: Session, claim_timeout_s: float) -> dict[str, Any]:

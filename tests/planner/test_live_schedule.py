@@ -145,3 +145,33 @@ def test_the_bench_reports_percentiles_growth_and_disruption_against_its_peers()
     best, gap = large["best"], large["gap_only"]
     assert best["new_order_lateness_mean_min"] <= gap["new_order_lateness_mean_min"]
     assert gap["moved_max"] == 0
+
+
+def test_movable_work_waits_for_a_running_operation_reported_late_and_its_predecessor() -> None:
+    # Seen in the soak: the MES reported R1 running past its planned end, the plan in force
+    # still had M1 right after it and M2 right after its (released, later settled) predecessor
+    # F1; the insertion kept both where they were and every insert run failed the checker.
+    b = Machine("B")
+    problem = Problem(
+        (A, b),
+        (Order("R", 0, 1000), Order("M", 0, 1000)),
+        (
+            Operation("R1", "R", (("A", 30),)),
+            Operation("F1", "M", (("B", 20),)),
+            Operation("M1", "M", (("A", 20),)),
+            Operation("M2", "M", (("B", 20),), ("F1",)),
+        ),
+    )
+    reported = Schedule((
+        Assignment("R1", "A", 0, 50, Status.RUNNING),  # planned 0-30, still running at 50
+        Assignment("F1", "B", 25, 45, Status.FROZEN),  # released, shifted after late work
+        Assignment("M1", "A", 30, 50),
+        Assignment("M2", "B", 30, 50),
+    ))
+    new, ops = Order("N", 0, 1000), (Operation("N1", "N", (("A", 10),)),)
+    result = insert_orders(problem, reported, (new,), ops, frozen_until=10)
+    plan = {a.operation_id: (a.start, a.end) for a in result.schedule.assignments}
+    assert plan["R1"] == (0, 50) and plan["F1"] == (25, 45)
+    assert plan["M1"][0] >= 50 and plan["M2"][0] >= 45
+    fixed = [a for a in reported.assignments if a.fixed]
+    assert check(_merged(problem, new, ops), result.schedule, fixed) == []

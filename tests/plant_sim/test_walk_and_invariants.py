@@ -135,3 +135,15 @@ def test_the_drain_waits_for_the_latest_commitment_but_never_more_than_three_day
     assert _drain_wall(config, Status(nothing_owed)) == 1.5 * 86400 / 720  # type: ignore[arg-type]
     far = {**nothing_owed, "planned_until": "2027-03-01T00:00:00+00:00"}
     assert _drain_wall(config, Status(far)) == (1.5 + 3) * 86400 / 720  # type: ignore[arg-type]
+
+
+def test_a_plan_run_the_checker_refused_fails_the_run_and_a_lost_race_does_not():
+    # The soak's insert runs failed the checker when the MES reported work running late
+    # (planner.live kept the movable work where it was); the counter alone hid it.
+    refused = {"plan_run": 24, "kind": "insert",
+               "reason": "38/cut_top and 53/cut_frame_panels overlap on CNC-02"}
+    race = {"plan_run": 25, "kind": "insert",
+            "reason": "the schedule changed while this run computed; it will run again"}
+    assert not inv.plan_runs_pass_the_checker({"plan_run_failures": [refused, race]}).ok
+    judged = inv.plan_runs_pass_the_checker({"plan_run_failures": [race]})
+    assert judged.ok and "1 lost a race" in judged.detail
