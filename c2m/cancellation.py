@@ -26,12 +26,13 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from c2m import planning, release
+from c2m import mail, planning, release
 from c2m.db import exclusive
 from c2m.errors import Conflict, NotFound
 from c2m.logging_setup import get_logger
 from c2m.models import (
     LockName,
+    MailKind,
     OperationActual,
     Order,
     OrderLine,
@@ -132,6 +133,7 @@ def cancel(session: Session, order_id: int, actor: Actor, fmt: PayloadFormat) ->
     if reason is not None:
         raise CannotCancel(order.number, reason)
     order.status = S.CANCELLED
+    mail.enqueue(session, order, MailKind.CANCELLED)
     message_ids = tuple(
         _withdraw(session, work_order, fmt)
         for work_order in work_orders

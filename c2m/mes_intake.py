@@ -16,11 +16,11 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from c2m import planning, shop_floor
+from c2m import mail, planning, shop_floor
 from c2m.db import exclusive
 from c2m.errors import InvalidInput, NotFound
 from c2m.logging_setup import get_logger
-from c2m.models import LockName, MesEvent, OrderLine, Unit, WorkOrder, utc_now
+from c2m.models import LockName, MailKind, MesEvent, OrderLine, Unit, WorkOrder, utc_now
 from mes_bridge.errors import InvalidTransition
 from mes_bridge.intake import Outcome, Progress, fold, quantity_problem
 from mes_bridge.lifecycle import EventKind, WorkOrderState, transition
@@ -112,6 +112,8 @@ def _apply(session: Session, work_order: WorkOrder, progress: Progress, event: E
     late = shop_floor.record(session, line, event.operations)
     if changed and progress.state is WorkOrderState.COMPLETED:
         _create_units(session, work_order, line.quantity)
+    if changed and line.order.status is WorkOrderState.COMPLETED:
+        mail.enqueue(session, line.order, MailKind.COMPLETED)
     if late or (changed and event.kind in REPLAN_ON):
         planning.request_replan_once(session)
 

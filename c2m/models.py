@@ -267,6 +267,46 @@ class OutboxMessage(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class MailKind(enum.StrEnum):
+    """The order-status e-mails a customer gets, one of each at most (c2m.mail)."""
+
+    PLACED = "placed"
+    SCHEDULED = "scheduled"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class MailStatus(enum.Enum):
+    PENDING = "pending"
+    IN_FLIGHT = "in_flight"
+    SENT = "sent"
+    DEAD = "dead"  # gave up, or the server refused it for good: kept, with the reason
+
+
+class MailMessage(Base):
+    """An e-mail to a customer, written in the transaction of the order's change that calls
+    for it. It holds the facts of that moment; the message is rendered from them when sent."""
+
+    __tablename__ = "mail_outbox"
+    # One e-mail per order and kind: a transition taken twice writes nothing twice.
+    __table_args__ = (UniqueConstraint("order_id", "kind"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # also its Message-ID
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    kind: Mapped[MailKind] = mapped_column(_enum(MailKind))
+    recipient: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(8))
+    promised_at: Mapped[datetime | None] = mapped_column(default=None)  # the promise then
+    status: Mapped[MailStatus] = mapped_column(_enum(MailStatus), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
+    # When a send task was last handed to the broker (as OutboxMessage.enqueued_at).
+    enqueued_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 class MesEvent(Base):
     """A status event from the MES, kept once per webhook id (duplicates are dropped)."""
 

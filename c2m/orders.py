@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from c2m import planning, products, promise
+from c2m import mail, planning, products, promise
 from c2m.clock import business_now
 from c2m.db import unit_of_work
 from c2m.errors import InvalidInput
-from c2m.models import Order, OrderLine
+from c2m.models import MailKind, Order, OrderLine
 from configurator.api import coerce_choices
 from configurator.pricing import PriceBreakdown, price_breakdown
 from mes_bridge.lifecycle import WorkOrderState
@@ -194,6 +194,7 @@ def place_order(
         )
     )
     session.flush()
+    mail.enqueue(session, order, MailKind.PLACED)  # committed with the order, or not at all
     return PlacedOrder(order.id, order.number, order.tracking_token, created=True)
 
 

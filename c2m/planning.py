@@ -18,13 +18,21 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from c2m import plan_runs
+from c2m import mail, plan_runs
 from c2m import planning_data as data
 from c2m import planning_input as plant
 from c2m.clock import business_now
 from c2m.db import exclusive, unit_of_work
 from c2m.logging_setup import log_context
-from c2m.models import LockName, OrderLine, PlannedOperation, PlanRun, PlanRunStatus, utc_now
+from c2m.models import (
+    LockName,
+    MailKind,
+    OrderLine,
+    PlannedOperation,
+    PlanRun,
+    PlanRunStatus,
+    utc_now,
+)
 from c2m.planning_input import FROZEN_HORIZON, LiveSchedule, current_run, live_schedule
 from mes_bridge.lifecycle import WorkOrderState, transition
 from planner import api as planner_api
@@ -246,6 +254,7 @@ def _plan_new_lines(session: Session, line_ids: tuple[int, ...]) -> None:
         order = session.get_one(OrderLine, line_id).order
         if order.status is WorkOrderState.ENGINEERED:
             order.status = transition(order.status, WorkOrderState.PLANNED)
+            mail.enqueue(session, order, MailKind.SCHEDULED)  # with its promised date
     session.flush()
     if plant.engineered_lines(session):
         request_insert(session)

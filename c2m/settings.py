@@ -24,6 +24,12 @@ The web server runs `C2M_WEB_WORKERS` gunicorn processes of `C2M_WEB_THREADS` th
 
 Rate limits (`C2M_RATE_LIMIT_LOGIN`, `C2M_RATE_LIMIT_API`) are Flask-Limiter strings such as
 `10 per minute` or `100/second; 3000/hour`; see c2m.web.throttling for what each one counts.
+
+Order e-mails (c2m.mail) go to `C2M_SMTP_URL` (`smtp://user:password@host:587?starttls=1`, or
+`smtps://` for TLS from the first byte), from `C2M_MAIL_FROM`; without an SMTP URL they are
+written as .eml files into the instance folder's mail/ directory. Their links start with
+`C2M_PUBLIC_URL`, the address customers reach the shop at (by default this host's
+`http://C2M_HOST:C2M_PORT`, right only for the embedded default).
 """
 
 from __future__ import annotations
@@ -33,7 +39,9 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from limits import parse_many
 
@@ -83,6 +91,20 @@ class Settings:
     # Secrets not given in the environment: made up here (and kept in the instance folder on
     # the embedded default only).
     generated_secrets: tuple[str, ...] = ()
+    # Order e-mails: the SMTP server (empty: .eml files in instance/mail), the sender, and
+    # the shop's public address for links (empty: http://host:port).
+    smtp_url: str = ""
+    mail_from: str = "c2m <noreply@localhost>"
+    public_url: str = ""
+
+    @property
+    def public_base_url(self) -> str:
+        """Where customers reach the shop: C2M_PUBLIC_URL, else this server's own address."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in WILDCARD_HOSTS else self.host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}"
 
     @property
     def embedded_broker(self) -> bool:
@@ -237,10 +259,95 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         web_workers=_positive_int(env, "C2M_WEB_WORKERS", Settings.web_workers),
         web_threads=_positive_int(env, "C2M_WEB_THREADS", Settings.web_threads),
         generated_secrets=tuple(name for name in SHARED_SECRETS if not env.get(name)),
+        smtp_url=_smtp_url(env),
+        mail_from=_mail_from(env),
+        public_url=_public_url(env),
     )
 
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    """C2M_SMTP_URL taken apart (c2m.mail sends through it with smtplib)."""
+
+    host: str
+    port: int
+    user: str = ""
+    password: str = ""
+    starttls: bool = False  # upgrade the plain connection with STARTTLS before logging in
+    implicit_tls: bool = False  # smtps://: TLS from the first byte
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+SMTP_URL_EXAMPLE = "smtp://user:password@host:587?starttls=1"
+
+
+def parse_smtp_url(url: str) -> SmtpServer:
+    """`smtp://[user[:password]@]host[:port][?starttls=1]` or `smtps://...`; the default port
+    is 465 for smtps, 587 with STARTTLS, else 25. Errors never repeat the password."""
+    parts = urlsplit(url)
+    shown = _without_password(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise SettingsError(f"C2M_SMTP_URL={shown!r} is not an SMTP URL (e.g. {SMTP_URL_EXAMPLE})")
+    flags = {name: values[-1].lower() for name, values in parse_qs(parts.query).items()}
+    unknown = sorted(set(flags) - {"starttls"})
+    if unknown:
+        raise SettingsError(f"C2M_SMTP_URL={shown!r}: unknown option {', '.join(unknown)}")
+    starttls = flags.get("starttls", "0") in {"1", "true", "yes"}
+    implicit_tls = parts.scheme == "smtps"
+    if starttls and implicit_tls:
+        raise SettingsError(f"C2M_SMTP_URL={shown!r}: smtps:// is TLS already; drop starttls")
+    try:
+        port = parts.port
+    except ValueError:
+        raise SettingsError(f"C2M_SMTP_URL={shown!r} has no valid port") from None
+    return SmtpServer(
+        host=parts.hostname,
+        port=port or (465 if implicit_tls else 587 if starttls else 25),
+        user=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        starttls=starttls,
+        implicit_tls=implicit_tls,
+    )
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
+
+
+def _smtp_url(env: Mapping[str, str]) -> str:
+    url = (env.get("C2M_SMTP_URL") or "").strip()
+    if url:
+        parse_smtp_url(url)  # refused at start, not at the first e-mail
+    return url
+
+
+def _mail_from(env: Mapping[str, str]) -> str:
+    value = (env.get("C2M_MAIL_FROM") or "").strip() or Settings.mail_from
+    _, address = parseaddr(value)
+    if "@" not in address:
+        raise SettingsError(
+            f"C2M_MAIL_FROM={value!r} is not an e-mail address (e.g. 'Shop <orders@example.com>')"
+        )
+    return value
+
+
+def _public_url(env: Mapping[str, str]) -> str:
+    url = (env.get("C2M_PUBLIC_URL") or "").strip()
+    if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
+        raise SettingsError(
+            f"C2M_PUBLIC_URL={url!r} is not an http(s) address (e.g. https://shop.example.com)"
+        )
+    return url.rstrip("/")
 
 
 def _secure_cookies(env: Mapping[str, str], host: str) -> bool:

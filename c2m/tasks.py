@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import requests
 from celery import shared_task
+from celery.signals import worker_ready
 from flask import current_app
 
-from c2m import dispatch, jobs, planning, reconciliation
-from c2m.celery_app import RECONCILE_EVERY_S, reconcile_every_s
+from c2m import dispatch, jobs, mail, planning, reconciliation
+from c2m.celery_app import DEFAULT_QUEUE, RECONCILE_EVERY_S, reconcile_every_s
 from c2m.db import session_factory
+from c2m.logging_setup import get_logger
+from c2m.settings import load_settings
 from mes_bridge import lookup
 from mes_bridge.delivery import Endpoint
+
+log = get_logger(__name__)
 
 
 @shared_task(name="c2m.ping", acks_late=True, max_retries=3)
@@ -61,6 +67,33 @@ def sweep() -> None:
     settings = current_app.extensions["c2m.settings"]
     window = timedelta(seconds=settings.mes_claim_timeout_s)
     dispatch.enqueue_due(sessions, deliver.delay, window)
+    mail.enqueue_due(sessions, send_mail.delay)
+
+
+# On the default queue. A send killed with its worker is redelivered by the broker; the
+# database claim makes one copy send it. Retries are due times in the database, sent by the
+# sweeper (c2m.mail), so no retry waits in the broker.
+@shared_task(name="c2m.send_mail", acks_late=True, reject_on_worker_lost=True, max_retries=0)
+def send_mail(message_id: str) -> str:
+    """One attempt at one order e-mail: over SMTP, or as an .eml file when none is set."""
+    settings = current_app.extensions["c2m.settings"]
+    return mail.deliver(session_factory(), mail.config_from(settings), message_id)
+
+
+@worker_ready.connect
+def say_where_mail_goes(sender: Any = None, **_: object) -> None:
+    """One line at the start of a worker that sends mail (one on the default queue): the SMTP
+    server, or the folder of .eml files. The worker read its settings from the environment,
+    as this does (a signal has no app context)."""
+    if DEFAULT_QUEUE in _consumed_queues(sender):
+        log.info(mail.transport_line(load_settings()))
+
+
+def _consumed_queues(consumer: Any) -> set[str]:
+    try:
+        return set(consumer.app.amqp.queues.consume_from)
+    except AttributeError:  # not a Celery consumer: say it rather than stay silent
+        return {DEFAULT_QUEUE}
 
 
 # On the `mes` queue, scheduled by beat every C2M_MES_RECONCILE_EVERY_S (c2m.celery_app). A

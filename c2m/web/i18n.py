@@ -52,6 +52,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "promise_planner": ("ready by {date} (production schedule)", "预计 {date} 完成（按生产排程）"),
     "promise_lead": ("ready in about {days} working days", "约 {days} 个工作日完成"),
     "order_now": ("Order this product", "下单"),
+    # The typed measures of the configurator (c2m.web.number_field) and the phone's price bar.
+    "number_set": ("Set", "确定"),
+    "number_possible": ("Possible now: {span}", "当前可选：{span}"),
+    "number_none_possible": (
+        "No value is possible with your other choices.",
+        "按您的其他选择，没有可选的值。",
+    ),
+    "number_not_whole": ("“{text}” is not a whole number.", "“{text}”不是整数。"),
+    "number_outside": (
+        "{value} is not made: the range is {low} to {high}.",
+        "{value} 不在可选范围内：范围为 {low} 至 {high}。",
+    ),
+    "number_off_step": (
+        "{value} is not made: it comes in steps of {step}.",
+        "{value} 不可选：以 {step} 为步长。",
+    ),
+    "number_unavailable": ("{value} is not possible.", "{value} 不可选。"),
+    "number_nearest": ("Nearest possible:", "最接近的可选值："),
+    "price_bar": ("Price and delivery", "价格与交期"),
+    "ready_by": ("ready by {date}", "预计 {date} 完成"),
+    "step": ("Step {number}", "第 {number} 步"),
+    "show_options": ("Show options", "展开选项"),
+    "hide_options": ("Hide options", "收起选项"),
     "conflict": ("These choices contradict each other", "这些选择互相矛盾"),
     "preview": ("Preview", "预览"),
     "checkout": ("Checkout", "结算"),
@@ -122,6 +145,61 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "moved_start": ("Start", "开始"),
     "current_run": ("current", "当前"),
     "showing_run": ("Showing plan run #{run}", "正在查看排程版本 #{run}"),
+    # Order-status e-mails (c2m.mail): subject, then the sentence that says what happened.
+    "mail_subject_placed": ("Your order {number} is placed", "您的订单 {number} 已提交"),
+    "mail_subject_scheduled": (
+        "Your order {number} is scheduled: ready by {date}",
+        "您的订单 {number} 已排期：预计 {date} 完成",
+    ),
+    "mail_subject_scheduled_undated": (
+        "Your order {number} is scheduled",
+        "您的订单 {number} 已排期",
+    ),
+    "mail_subject_completed": (
+        "Your order {number} is made and will be shipped",
+        "您的订单 {number} 已生产完成，即将发货",
+    ),
+    "mail_subject_cancelled": ("Your order {number} is cancelled", "您的订单 {number} 已取消"),
+    "mail_greeting": ("Dear {name},", "{name}，您好："),
+    "mail_placed": (
+        "thank you for your order {number} ({product}).",
+        "感谢您的订购！订单 {number}（{product}）已收到。",
+    ),
+    "mail_placed_promise": (
+        "We expect it ready by {date} and will write again when it has its place in our "
+        "production schedule.",
+        "预计 {date} 完成；排入生产计划后我们会再通知您。",
+    ),
+    "mail_scheduled": (
+        "your order {number} ({product}) has its place in our production schedule: "
+        "it will be ready by {date}.",
+        "您的订单 {number}（{product}）已排入生产计划，预计 {date} 完成。",
+    ),
+    "mail_scheduled_undated": (
+        "your order {number} ({product}) has its place in our production schedule.",
+        "您的订单 {number}（{product}）已排入生产计划。",
+    ),
+    "mail_completed": (
+        "your order {number} ({product}) is made and will be shipped to you.",
+        "您的订单 {number}（{product}）已生产完成，即将发货。",
+    ),
+    "mail_cancelled": (
+        "your order {number} ({product}) is cancelled. If you did not ask for this, please "
+        "contact us.",
+        "您的订单 {number}（{product}）已取消。如非您本人要求，请与我们联系。",
+    ),
+    "mail_signature": ("Your c2m team", "c2m 团队"),
+    # A change of mind in the configurator: what else a value of a chosen feature changes.
+    "also_changes": ("Choosing {value} also means: {changes}.", "选择{value}需同时{changes}。"),
+    "consequence": ("{rules}. {changes}", "{rules}。{changes}"),
+    "apply_both": ("Apply both", "两项一起更改"),
+    "apply_all": ("Apply all {count} changes", "{count} 项一起更改"),
+    "apply_pick": ("Choose it", "选择此项"),
+    "keep_value": ("Keep {value}", "保留{value}"),
+    "keep_choices": ("Keep my choices", "保留原有选择"),
+    "changes_others": ("changes other choices", "需更改其他选择"),
+    "impossible_pick": ("{value} is possible in no product", "{value}在任何配置中都不可选"),
+    "to_allow_values": ("{changes} to allow", "{changes}即可选择"),
 }
 
 
@@ -134,6 +212,13 @@ PLURALS: dict[str, tuple[tuple[str, str], str]] = {
     "other_values_unavailable": (
         ("{count} other value is unavailable", "{count} other values are unavailable"),
         "另有 {count} 个值不可选",
+    ),
+    "never_possible_values": (
+        (
+            "{count} other value is possible in no product",
+            "{count} other values are possible in no product",
+        ),
+        "另有 {count} 个值在任何配置中都不可选",
     ),
 }
 
