@@ -124,7 +124,7 @@ def test_going_back_gives_every_version_its_full_copy_and_coming_up_numbers_them
 ) -> None:
     first, second = _two_versions(migrated_database)
     assert {k for k, _ in _rows_by_run(migrated_database)[second]} == {"b", "c"}
-    migrate.downgrade(migrated_database, "0008")
+    migrate.downgrade(migrated_database, "0009")
     full = _rows_by_run(migrated_database)
     assert {k for k, _ in full[first]} == {"a", "b"}
     assert {k for k, _ in full[second]} == {"a", "b", "c"}
