@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from weasyprint import HTML
 
-from c2m import gantt, preview
+from c2m import gantt, plan_versions, preview
 from c2m.errors import NotFound
 from c2m.mes_intake import unit_code
 from c2m.models import Order, OrderLine, PlannedOperation, PlanRun, ProductModelRecord, WorkOrder
@@ -122,7 +122,10 @@ def traveler_pdf(session: Session, work_order_id: int) -> tuple[bytes, str]:
     line = session.get_one(OrderLine, work_order.order_line_id)
     operations = session.scalars(
         select(PlannedOperation)
-        .filter_by(plan_run_id=work_order.plan_run_id, order_line_id=line.id)
+        .where(
+            plan_versions.rows_of(session.get_one(PlanRun, work_order.plan_run_id)),
+            PlannedOperation.order_line_id == line.id,
+        )
         .order_by(PlannedOperation.start)
     ).all()
     names = {op["id"]: op["name"] for op in line.routing["routing"]["operations"]}

@@ -174,6 +174,7 @@ class PlanRun(Base):
             sqlite_where=text("status = 'running'"),
             postgresql_where=text("status = 'running'"),
         ),
+        Index("uq_plan_runs_version", "version", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -196,16 +197,25 @@ class PlanRun(Base):
     # its worker and is queued again (or failed after MAX_PLAN_ATTEMPTS).
     lease_until: Mapped[datetime | None] = mapped_column(default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The schedule version this run stored (its parent's plus one), or None: it stored none.
+    version: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class PlannedOperation(Base):
-    """An assignment of one operation of one order line to a machine and a time window."""
+    """An assignment of one operation of one order line to a machine and a time window, in
+    schedule versions `valid_from` up to (not including) `valid_to`: a version stores only
+    what changed (c2m.plan_versions), so the rows of the current one have no `valid_to`."""
 
     __tablename__ = "planned_operations"
-    __table_args__ = (UniqueConstraint("plan_run_id", "operation_key"),)
+    __table_args__ = (
+        UniqueConstraint("plan_run_id", "operation_key"),
+        Index("ix_planned_operations_versions", "valid_to", "valid_from"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    plan_run_id: Mapped[int] = mapped_column(ForeignKey("plan_runs.id"), index=True)
+    plan_run_id: Mapped[int] = mapped_column(ForeignKey("plan_runs.id"), index=True)  # wrote it
+    valid_from: Mapped[int] = mapped_column(Integer)
+    valid_to: Mapped[int | None] = mapped_column(Integer, default=None)
     order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"), index=True)
     operation_key: Mapped[str] = mapped_column(String(120))  # "<line id>/<operation id>"
     operation_id: Mapped[str] = mapped_column(String(80))

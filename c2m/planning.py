@@ -18,21 +18,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from c2m import mail, plan_runs
+from c2m import mail, plan_runs, plan_versions
 from c2m import planning_data as data
 from c2m import planning_input as plant
 from c2m.clock import business_now
 from c2m.db import exclusive, unit_of_work
 from c2m.logging_setup import log_context
-from c2m.models import (
-    LockName,
-    MailKind,
-    OrderLine,
-    PlannedOperation,
-    PlanRun,
-    PlanRunStatus,
-    utc_now,
-)
+from c2m.models import LockName, MailKind, OrderLine, PlanRun, PlanRunStatus, utc_now
 from c2m.planning_input import FROZEN_HORIZON, LiveSchedule, current_run, live_schedule
 from mes_bridge.lifecycle import WorkOrderState, transition
 from planner import api as planner_api
@@ -232,18 +224,25 @@ def _store(session: Session, run: PlanRun, plan: plant.PlanInput, outcome: Outco
 
 
 def _add_rows(session: Session, run: PlanRun, plan: plant.PlanInput, schedule: Schedule) -> None:
-    session.add_all(
-        PlannedOperation(
-            plan_run_id=run.id,
-            order_line_id=data.line_of(a.operation_id),
-            operation_key=a.operation_id,
-            operation_id=data.operation_of(a.operation_id),
-            machine=a.machine_id,
-            start=data.moment_at(plan.origin, a.start),
-            end=data.moment_at(plan.origin, a.end),
-            fixed=a.fixed,
-        )
-        for a in schedule.assignments
+    stored = plan_versions.store(
+        session,
+        run,
+        [
+            plan_versions.Row(
+                operation_key=a.operation_id,
+                order_line_id=data.line_of(a.operation_id),
+                operation_id=data.operation_of(a.operation_id),
+                machine=a.machine_id,
+                start=data.moment_at(plan.origin, a.start),
+                end=data.moment_at(plan.origin, a.end),
+                fixed=a.fixed,
+            )
+            for a in schedule.assignments
+        ],
+    )
+    log.info(
+        "schedule version stored",
+        extra={"version": stored.version, "written": stored.written, "closed": stored.closed},
     )
 
 

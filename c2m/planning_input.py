@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from c2m import plan_versions, shop_floor
 from c2m import planning_data as data
-from c2m import shop_floor
 from c2m.models import (
     MachineDowntime,
     OperationActual,
@@ -94,7 +94,7 @@ def live_schedule(session: Session, now: datetime) -> LiveSchedule:
         select(PlannedOperation)
         .join(OrderLine, OrderLine.id == PlannedOperation.order_line_id)
         .join(Order)
-        .where(PlannedOperation.plan_run_id == run.id, Order.status.not_in(FINISHED))
+        .where(plan_versions.rows_of(run), Order.status.not_in(FINISHED))
     ).all()
     released = _released_line_ids(session, {row.order_line_id for row in rows})
     actuals = shop_floor.actuals_of(session, {row.order_line_id for row in rows})

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from c2m import plan_versions
 from c2m.errors import Conflict, NotFound
 from c2m.logging_setup import get_logger
 from c2m.models import (
@@ -69,7 +70,7 @@ def release(session: Session, plan_run_id: int, fmt: mes.PayloadFormat) -> list[
 
 
 def _releasable_lines(session: Session, run: PlanRun) -> Sequence[OrderLine]:
-    in_plan = select(PlannedOperation.order_line_id).filter_by(plan_run_id=run.id)
+    in_plan = select(PlannedOperation.order_line_id).where(plan_versions.rows_of(run))
     query = (
         select(OrderLine)
         .join(Order)
@@ -128,7 +129,7 @@ def work_order_data(
 ) -> mes.WorkOrder:
     planned = session.scalars(
         select(PlannedOperation)
-        .filter_by(plan_run_id=run.id, order_line_id=line.id)
+        .where(plan_versions.rows_of(run), PlannedOperation.order_line_id == line.id)
         .order_by(PlannedOperation.start)
     ).all()
     return mes.WorkOrder(

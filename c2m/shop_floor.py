@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from c2m import plan_versions
 from c2m.models import OperationActual, OrderLine, PlannedOperation, PlanRun, utc_now
 from mes_bridge.model import OperationActual as ReportedActual
 
@@ -41,7 +42,9 @@ def _planned(session: Session, line: OrderLine) -> dict[str, PlannedOperation]:
     if run is None:
         return {}
     rows = session.scalars(
-        select(PlannedOperation).filter_by(plan_run_id=run.id, order_line_id=line.id)
+        select(PlannedOperation).where(
+            plan_versions.rows_of(run), PlannedOperation.order_line_id == line.id
+        )
     )
     return {row.operation_id: row for row in rows}
 

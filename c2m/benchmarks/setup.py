@@ -91,6 +91,7 @@ def packed_plan(sessions: sessionmaker[Session]) -> tuple[int, int]:
             origin=now,
             frozen_until=now + timedelta(hours=2),
             is_current=True,
+            version=1,
         )
         session.add(run)
         session.flush()
@@ -102,6 +103,7 @@ def packed_plan(sessions: sessionmaker[Session]) -> tuple[int, int]:
                 session.add(
                     PlannedOperation(
                         plan_run_id=run.id,
+                        valid_from=1,
                         order_line_id=line.id,
                         operation_key=f"{line.id}/{op['id']}",
                         operation_id=op["id"],

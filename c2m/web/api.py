@@ -10,7 +10,17 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
-from c2m import auth, dispatch, orders, plan_runs, planning, products, release, validation
+from c2m import (
+    auth,
+    dispatch,
+    orders,
+    plan_runs,
+    plan_versions,
+    planning,
+    products,
+    release,
+    validation,
+)
 from c2m.auth import role_required
 from c2m.db import exclusive, session_factory, unit_of_work
 from c2m.errors import InvalidInput, NotFound
@@ -186,7 +196,9 @@ def plan_run(run_id: int) -> ResponseReturnValue:
 
 def plan_run_view(session: Any, run: PlanRun) -> dict[str, Any]:
     rows = session.scalars(
-        select(PlannedOperation).filter_by(plan_run_id=run.id).order_by(PlannedOperation.start)
+        select(PlannedOperation)
+        .where(plan_versions.rows_of(run))
+        .order_by(PlannedOperation.start)
     ).all()
     return {
         "id": run.id,

@@ -13,9 +13,9 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from c2m import exports
+from c2m import exports, plan_versions
 from c2m.documents import line_name
-from c2m.models import OrderLine, PlannedOperation, WorkOrder
+from c2m.models import OrderLine, PlannedOperation, PlanRun, WorkOrder
 
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -27,7 +27,7 @@ def operations_of(
     session: Session, run_id: int, span: tuple[datetime, datetime] | None
 ) -> list[PlannedOperation]:
     """The run's operations, or those overlapping `span` (a factory-local day, in UTC)."""
-    query = select(PlannedOperation).where(PlannedOperation.plan_run_id == run_id)
+    query = select(PlannedOperation).where(plan_versions.rows_of(session.get_one(PlanRun, run_id)))
     if span is not None:
         query = query.where(PlannedOperation.end > span[0], PlannedOperation.start < span[1])
     return list(session.scalars(query.order_by(PlannedOperation.start)).all())

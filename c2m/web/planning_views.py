@@ -21,6 +21,7 @@ from c2m import (
     dispatch,
     documents,
     gantt,
+    plan_versions,
     planning,
     planning_data,
     shop_floor,
@@ -130,7 +131,7 @@ def schedule_bars(
     if run is None:
         return [], sorted(machines)
     in_window = (
-        (PlannedOperation.plan_run_id == run.id)
+        plan_versions.rows_of(run)
         & (PlannedOperation.end > win.start)
         & (PlannedOperation.start < win.end)
     )

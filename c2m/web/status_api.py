@@ -69,7 +69,7 @@ def schedules(session: Session) -> dict[str, Any]:
         by_kind.setdefault(kind, {})[status.value] = count
     last_end = select(func.max(PlannedOperation.end))
     planned_until = (
-        session.scalar(last_end.where(PlannedOperation.plan_run_id == max(current)))
+        session.scalar(last_end.where(PlannedOperation.valid_to.is_(None)))
         if current
         else None
     )

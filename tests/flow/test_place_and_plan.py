@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from c2m import planning
+from c2m import plan_versions, planning
 from c2m.models import Order, PlanRun, PlanRunStatus
 from mes_bridge.lifecycle import WorkOrderState
 from tests.conftest import api_log_in
@@ -153,7 +153,9 @@ def test_a_machine_breakdown_moves_work_out_of_its_window(shop: Flask, customer)
     assert runs[-1].kind == "breakdown" and runs[-1].is_current, runs[-1].message
     with sessions() as session:
         on_machine = session.scalars(
-            select(PlannedOperation).filter_by(plan_run_id=runs[-1].id, machine=machine)
+            select(PlannedOperation).where(
+                plan_versions.rows_of(runs[-1]), PlannedOperation.machine == machine
+            )
         ).all()
     assert all(row.end <= start or row.start >= end for row in on_machine)
 

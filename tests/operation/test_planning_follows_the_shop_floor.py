@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from c2m import planning
+from c2m import plan_versions, planning
 from c2m.models import PlannedOperation, PlanRun, PlanRunStatus
 from mes_bridge.lifecycle import EventKind
 from mes_bridge.model import Event
@@ -37,7 +37,7 @@ def current_rows(app) -> list[PlannedOperation]:  # type: ignore[no-untyped-def]
     with app.extensions["c2m.sessions"]() as session:
         run = planning.current_run(session)
         assert run is not None
-        query = select(PlannedOperation).filter_by(plan_run_id=run.id)
+        query = select(PlannedOperation).where(plan_versions.rows_of(run))
         return list(session.scalars(query.order_by(PlannedOperation.start)))
 
 

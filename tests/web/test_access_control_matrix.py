@@ -38,7 +38,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from c2m import auth, bootstrap, planning
+from c2m import auth, bootstrap, plan_versions, planning
 from c2m.app import create_app
 from c2m.db import unit_of_work
 from c2m.models import (
@@ -47,6 +47,7 @@ from c2m.models import (
     OutboxMessage,
     OutboxStatus,
     PlannedOperation,
+    PlanRun,
     Unit,
     WorkOrder,
 )
@@ -369,7 +370,8 @@ def world(
         dead = db.scalars(select(OutboxMessage).filter_by(work_order_id=work_order_id)).first()
         assert dead is not None and dead.body, "the release wrote no outbox row"
         dead.status = OutboxStatus.DEAD
-        operation = db.scalars(select(PlannedOperation).filter_by(plan_run_id=run_id)).first()
+        in_run = plan_versions.rows_of(db.get_one(PlanRun, run_id))
+        operation = db.scalars(select(PlannedOperation).where(in_run)).first()
         assert operation is not None
         start = datetime.now(UTC) + timedelta(days=30)
         downtime = MachineDowntime(

@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from c2m import auth, dispatch, mes_intake, planning, release
+from c2m import auth, dispatch, mes_intake, plan_versions, planning, release
 from c2m.db import unit_of_work
 from c2m.models import (
     Order,
@@ -94,7 +94,8 @@ def planned_lines(app: Flask) -> set[int]:
     """Order lines in the current schedule."""
     with app.extensions["c2m.sessions"]() as session:
         run = session.scalars(select(PlanRun).filter_by(is_current=True)).one()
-        rows = session.scalars(select(PlannedOperation.order_line_id).filter_by(plan_run_id=run.id))
+        in_run = plan_versions.rows_of(run)
+        rows = session.scalars(select(PlannedOperation.order_line_id).where(in_run))
         return set(rows)
 
 

@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from c2m import plan_versions
 from c2m.models import MachineDowntime, PlannedOperation, utc_now
 from tests.flow.test_place_and_plan import place, run_queued_plans
 from tests.web.conftest import token
@@ -51,7 +52,9 @@ def test_downtime_moves_planned_work_out_of_the_window(
     assert runs[-1].kind == "replan" and runs[-1].is_current, runs[-1].message
     with shop.extensions["c2m.sessions"]() as session:
         on_machine = session.scalars(
-            select(PlannedOperation).filter_by(plan_run_id=runs[-1].id, machine=earliest.machine)
+            select(PlannedOperation).where(
+                plan_versions.rows_of(runs[-1]), PlannedOperation.machine == earliest.machine
+            )
         ).all()
         window = session.scalars(select(MachineDowntime)).one()
     assert all(row.end <= window.start or row.start >= window.end for row in on_machine)

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from c2m import planning
+from c2m import plan_versions, planning
 from c2m.models import Order, OrderLine, PlannedOperation, PlanRun
 from tests.flow.conftest import samples_dir
 from tests.web.conftest import csrf_of, finished, named_configuration
@@ -52,7 +52,7 @@ def stored_schedule(shop: Flask, run_id: int) -> set[tuple[str, str, str, str, s
             select(PlannedOperation, Order.number)
             .join(OrderLine, OrderLine.id == PlannedOperation.order_line_id)
             .join(Order, Order.id == OrderLine.order_id)
-            .where(PlannedOperation.plan_run_id == run_id)
+            .where(plan_versions.rows_of(session.get_one(PlanRun, run_id)))
         ).all()
     return {
         (
@@ -186,7 +186,9 @@ def test_times_follow_the_factory_zone_setting(
     rows = csv_rows(planner.get(f"/planning/exports/schedule.csv?run={run.id}").data)
     with shop.extensions["c2m.sessions"]() as session:
         first = session.scalars(
-            select(PlannedOperation).filter_by(plan_run_id=run.id).order_by(PlannedOperation.start)
+            select(PlannedOperation)
+            .where(plan_versions.rows_of(run))
+            .order_by(PlannedOperation.start)
         ).first()
     assert first is not None
     berlin = f"{first.start.astimezone(ZoneInfo('Europe/Berlin')):%Y-%m-%d %H:%M}"
@@ -201,7 +203,7 @@ def test_what_moved_lists_order_product_and_operation_names_not_internal_ids(
     run = planned_run(shop, customer, orders=1)
     sessions = shop.extensions["c2m.sessions"]
     with sessions.begin() as session:  # a move as the planner records it: "<line>/<operation>"
-        op = session.scalars(select(PlannedOperation).filter_by(plan_run_id=run.id)).first()
+        op = session.scalars(select(PlannedOperation).where(plan_versions.rows_of(run))).first()
         assert op is not None
         earlier = (op.start - timedelta(hours=1)).isoformat()
         session.get_one(PlanRun, run.id).moves = {
