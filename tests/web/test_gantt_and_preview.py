@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -69,9 +70,18 @@ def test_the_preview_is_drawn_to_scale_in_the_chosen_colour() -> None:
     wide = {**compact, "seats_800": 4, "total_width": 3500, "colour": "navy"}
     small, large = preview.svg(SOFA, compact), preview.svg(SOFA, wide)
     assert "#8a8d8f" in small and "#1f2f4f" in large
-    assert "1900 × 850 mm" in small and "3500 × 850 mm" in large
+    assert "1900 × 900 mm" in small and "3500 × 900 mm" in large  # width × seat depth
+    assert small.count('class="seat"') == 2 and large.count('class="seat"') == 4
+
+
+def test_a_model_no_drawer_knows_gets_the_generic_box_to_scale() -> None:
+    bench = dataclasses.replace(SOFA, name="bench")
+    compact = named_configuration("sofa", "compact_grey")
+    wide = {**compact, "seats_800": 4, "total_width": 3500, "colour": "navy"}
+    assert "1900 × 850 mm" in preview.svg(bench, compact)
+    assert "3500 × 850 mm" in preview.svg(bench, wide) and "#1f2f4f" in preview.svg(bench, wide)
     assert (
-        preview.shape_of(SOFA, wide).modules == 4 and preview.shape_of(SOFA, compact).modules == 2
+        preview.shape_of(bench, wide).modules == 4 and preview.shape_of(bench, compact).modules == 2
     )
 
 
