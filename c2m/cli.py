@@ -40,7 +40,7 @@ BENCH_COMMANDS: Mapping[str, str] = {
     "engineering": "c2m.commands.engineer",
     **dict.fromkeys(("insertion", "plan-fjsp", "planner"), "c2m.commands.plan"),
     "mes-payloads": "c2m.commands.mes",
-    "mes": "c2m.commands.bench_app",
+    **dict.fromkeys(("mes", "plan-run"), "c2m.commands.bench_app"),
     "web": "c2m.commands.web",
 }
 _loaded: set[str] = set()

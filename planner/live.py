@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -155,9 +155,7 @@ class LiveSchedule:
         planned order, each starts at its planned time or, where that is no longer possible,
         at the first moment clear of its predecessors, its machine's earlier work and the
         fixed work, so insertion starts from a plan the checker accepts."""
-        order = sorted((self.start[i], i, m, k) for m, line in enumerate(self.lines)
-                       for k, i in enumerate(line))
-        for _start, i, m, k in order:
+        for i, m, k in self._movable_in_dependency_order():
             ready = max([self.start[i]] + [self.end[p] for p in self.preds[i]])
             if k > 0:
                 before = self.lines[m][k - 1]
@@ -167,6 +165,35 @@ class LiveSchedule:
             if t >= INFINITY or (t == self.start[i] and self.end[i] == t + d):
                 continue  # nowhere later to go: the checker will say so
             self.start[i], self.end[i], self.lstart[m][k] = t, t + d, t
+
+    def _movable_in_dependency_order(self) -> Iterator[tuple[int, int, int]]:
+        """(op, machine, position) with every movable predecessor and every earlier op on the
+        same machine first, earliest start first among the ready; a plan whose precedence
+        is inverted (a successor planned before its predecessor) is settled too. A cycle
+        (only bad input makes one) is broken at the earliest start."""
+        where = {i: (m, k) for m, line in enumerate(self.lines) for k, i in enumerate(line)}
+        waiting = {i: sum(p in where for p in self.preds[i]) + (where[i][1] > 0) for i in where}
+        ready = [(self.start[i], i) for i, n in waiting.items() if n == 0]
+        heapq.heapify(ready)
+        left = set(where)
+        while left:
+            if not ready:
+                i = min(left, key=lambda j: (self.start[j], j))
+                waiting[i] = 0
+                heapq.heappush(ready, (self.start[i], i))
+            _, i = heapq.heappop(ready)
+            if i not in left:
+                continue
+            left.discard(i)
+            m, k = where[i]
+            yield i, m, k
+            after = [s for s in self.succs[i] if s in where]
+            if k + 1 < len(self.lines[m]):
+                after.append(self.lines[m][k + 1])
+            for s in after:
+                waiting[s] -= 1
+                if waiting[s] == 0 and s in left:
+                    heapq.heappush(ready, (self.start[s], s))
 
     def _add_op(self, op: Operation) -> int:
         i = len(self.ids)

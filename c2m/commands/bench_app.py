@@ -54,3 +54,36 @@ def register(cli: click.Group, bench: click.Group) -> None:
             return
         for key, value in figures.items():
             click.echo(f"{key:>20}: {value}")
+
+    @bench.command("plan-run")
+    @click.option(
+        "--database-url",
+        default="postgresql://postgres@127.0.0.1:5432/c2m_bench",
+        show_default=True,
+        help="A scratch database: it is wiped.",
+    )
+    @click.option("--ops", default=50_000, show_default=True, type=int,
+                  help="Operations in the live schedule.")
+    @click.option("--new", "new_orders", default=20, show_default=True, type=int,
+                  help="Orders each run inserts.")
+    @click.option("--runs", default=5, show_default=True, type=int)
+    @click.option("--json", "as_json", is_flag=True)
+    def bench_plan_run(
+        database_url: str, ops: int, new_orders: int, runs: int, as_json: bool
+    ) -> None:
+        """A plan run end to end (load, insert, check, store) against a live schedule of
+        --ops operations: wall time and the rows each version writes."""
+        from c2m.benchmarks import plan_run
+
+        settings = load_settings(
+            {
+                "C2M_DATABASE_URL": database_url,
+                "C2M_INSTANCE_DIR": str(load_settings().instance_dir / "bench"),
+            }
+        )
+        figures = plan_run.run(plan_run.PlanRunBench(settings, ops, new_orders, runs))
+        if as_json:
+            click.echo(json.dumps(figures, indent=2, default=str))
+            return
+        for key, value in figures.items():
+            click.echo(f"{key:>36}: {value}")

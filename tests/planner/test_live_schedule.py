@@ -175,3 +175,29 @@ def test_movable_work_waits_for_a_running_operation_reported_late_and_its_predec
     assert plan["M1"][0] >= 50 and plan["M2"][0] >= 45
     fixed = [a for a in reported.assignments if a.fixed]
     assert check(_merged(problem, new, ops), result.schedule, fixed) == []
+
+
+def test_a_plan_with_a_successor_before_its_predecessor_is_settled_in_dependency_order() -> None:
+    # A packed plan (each operation at its machine's next free minute) put P2 before P1 ends;
+    # settling in start order alone left it there.
+    # P1 itself must wait for work running on A, so P2 must wait for where P1 ends up.
+    b = Machine("B")
+    problem = Problem(
+        (A, b),
+        (Order("P", 0, 1000), Order("R", 0, 1000)),
+        (
+            Operation("R1", "R", (("A", 100),)),
+            Operation("P1", "P", (("A", 50),)),
+            Operation("P2", "P", (("B", 10),), ("P1",)),
+        ),
+    )
+    packed = Schedule((
+        Assignment("R1", "A", 100, 200, Status.RUNNING),
+        Assignment("P1", "A", 100, 150),
+        Assignment("P2", "B", 0, 10),
+    ))
+    new, ops = Order("N", 0, 1000), (Operation("N1", "N", (("B", 10),)),)
+    result = insert_orders(problem, packed, (new,), ops, frozen_until=0)
+    plan = result.schedule.by_operation()
+    assert plan["P1"].start >= 200 and plan["P2"].start >= plan["P1"].end
+    assert check(_merged(problem, new, ops), result.schedule) == []
