@@ -27,12 +27,15 @@ from c2m.settings import Settings, SettingsError
 VISIBILITY_TIMEOUT_S = 3600
 TASK_TIME_LIMIT_S = 900
 SWEEP_EVERY_S = 5.0
-PLAN_QUEUE, MES_QUEUE, DEFAULT_QUEUE = "plan", "mes", "celery"
-QUEUES = (PLAN_QUEUE, MES_QUEUE, DEFAULT_QUEUE)
+PLAN_QUEUE, MES_QUEUE, MAIL_QUEUE, DEFAULT_QUEUE = "plan", "mes", "mail", "celery"
+QUEUES = (PLAN_QUEUE, MES_QUEUE, MAIL_QUEUE, DEFAULT_QUEUE)
 TASK_ROUTES = {
     "c2m.plan": {"queue": PLAN_QUEUE},
     "c2m.deliver": {"queue": MES_QUEUE},
     "c2m.reconcile": {"queue": MES_QUEUE},
+    # A release schedules an e-mail per order at once: on the default queue the sweep waited
+    # behind them, and an outbox row claimed by a killed worker stayed in flight for a minute.
+    "c2m.send_mail": {"queue": MAIL_QUEUE},
     # Anything else (c2m.sweep, c2m.ping, ...) goes to DEFAULT_QUEUE.
 }
 # How often the plant pulls the MES's view of the work orders it has sent (c2m.reconcile).

@@ -11,7 +11,7 @@ from celery.signals import worker_ready
 from flask import current_app
 
 from c2m import dispatch, jobs, mail, planning, reconciliation
-from c2m.celery_app import DEFAULT_QUEUE, RECONCILE_EVERY_S, reconcile_every_s
+from c2m.celery_app import MAIL_QUEUE, RECONCILE_EVERY_S, reconcile_every_s
 from c2m.db import session_factory
 from c2m.logging_setup import get_logger
 from c2m.settings import load_settings
@@ -82,10 +82,10 @@ def send_mail(message_id: str) -> str:
 
 @worker_ready.connect
 def say_where_mail_goes(sender: Any = None, **_: object) -> None:
-    """One line at the start of a worker that sends mail (one on the default queue): the SMTP
+    """One line at the start of a worker that sends mail (one on the `mail` queue): the SMTP
     server, or the folder of .eml files. The worker read its settings from the environment,
     as this does (a signal has no app context)."""
-    if DEFAULT_QUEUE in _consumed_queues(sender):
+    if MAIL_QUEUE in _consumed_queues(sender):
         log.info(mail.transport_line(load_settings()))
 
 
@@ -93,7 +93,7 @@ def _consumed_queues(consumer: Any) -> set[str]:
     try:
         return set(consumer.app.amqp.queues.consume_from)
     except AttributeError:  # not a Celery consumer: say it rather than stay silent
-        return {DEFAULT_QUEUE}
+        return {MAIL_QUEUE}
 
 
 # On the `mes` queue, scheduled by beat every C2M_MES_RECONCILE_EVERY_S (c2m.celery_app). A

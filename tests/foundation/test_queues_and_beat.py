@@ -51,6 +51,12 @@ def test_mes_deliveries_and_the_reconciliation_go_to_the_mes_queue(celery: Celer
     assert queue_of(celery, "c2m.reconcile") == "mes"
 
 
+def test_order_emails_go_to_the_mail_queue_where_they_never_hold_up_the_sweep(
+    celery: Celery,
+) -> None:
+    assert queue_of(celery, "c2m.send_mail") == "mail"
+
+
 def test_the_sweep_and_everything_else_go_to_the_default_queue(celery: Celery) -> None:
     assert queue_of(celery, "c2m.sweep") == "celery"
     assert queue_of(celery, "c2m.ping") == "celery"
@@ -88,7 +94,7 @@ def test_the_reconciliation_interval_comes_from_its_variable_and_zero_turns_it_o
 def test_a_worker_consumes_every_queue_and_runs_no_beat_unless_asked(settings: Settings) -> None:
     argv = worker_argv(settings, concurrency=2)
     assert "--beat" not in argv and "-B" not in argv
-    assert argv[argv.index("--queues") + 1] == "plan,mes,celery"
+    assert argv[argv.index("--queues") + 1] == "plan,mes,mail,celery"
     assert "--beat" in worker_argv(settings, 2, beat=True)
     only_mes = worker_argv(settings, 4, ["mes"])
     assert only_mes[only_mes.index("--queues") + 1] == "mes"
@@ -96,7 +102,7 @@ def test_a_worker_consumes_every_queue_and_runs_no_beat_unless_asked(settings: S
 
 
 def test_queue_names_are_checked_and_none_means_all() -> None:
-    assert parse_queues(None) == ["plan", "mes", "celery"]
+    assert parse_queues(None) == ["plan", "mes", "mail", "celery"]
     assert parse_queues(" plan , mes,plan") == ["plan", "mes"]
     with pytest.raises(ValueError, match="unknown queue"):
         parse_queues("plan,mse")
@@ -109,7 +115,7 @@ def test_beat_argv_runs_the_scheduler_alone(settings: Settings) -> None:
 def test_worker_help_says_beat_is_off_by_default_and_lists_the_queues() -> None:
     shown = CliRunner().invoke(cli, ["worker", "--help"])
     assert shown.exit_code == 0, shown.output
-    assert "--queues" in shown.output and "plan,mes,celery" in shown.output
+    assert "--queues" in shown.output and "plan,mes,mail,celery" in shown.output
     assert "[default: no-beat]" in shown.output
     assert "c2m beat" in shown.output
 
