@@ -323,9 +323,11 @@ def live_server(app: Flask) -> Iterator[str]:
 
 
 def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    """Keep what the browser showed as a test artifact."""
+    """Keep what the browser showed as a test artifact. The caret is left as it is: hiding it
+    leaves an empty style attribute on every input, which htmx copies onto the next panel's
+    inputs, and the page's CSP (no inline styles) then reports it."""
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True, caret="initial")
 
 
 def wait_for_http(url: str, timeout: float = 30) -> None:

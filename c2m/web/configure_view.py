@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 from c2m.errors import InvalidInput
+from configurator.change import ChangeOfMind, change_for
 from configurator.errors import ChoiceError
-from configurator.model import FeatureType
+from configurator.explain import Explanation
+from configurator.model import Feature, FeatureType
 from configurator.pricing import PriceBreakdown, PriceRange, price_breakdown
 from configurator.session import ConfigurationState, Configurator
 
@@ -23,12 +25,27 @@ HISTORY_LIMIT = 30
 RANGE_CACHE_SIZE = 512
 _RANGES: OrderedDict[str, PriceRange | None] = OrderedDict()
 Choices = dict[str, object]
+_UNSET = object()
+
+
+@dataclass(frozen=True)
+class TypedNumber:
+    """A number typed into an integer feature's field that could not be taken as it is."""
+
+    feature: str
+    text: str  # as typed
+    problem: Literal["not_whole", "outside", "off_step", "unavailable"]
+    below: int | None  # the nearest values that can be taken now, one each side
+    above: int | None
+    why: Explanation | None = None  # the engine's reason, for an unavailable value
 
 
 @dataclass(frozen=True)
 class PanelInput:
     choices: Choices
     history: list[Choices]
+    typed: tuple[TypedNumber, ...] = ()  # typed numbers not taken, with what to offer instead
+    attempt: ChangeOfMind | None = None  # a pick not taken: it contradicts other choices
 
 
 def _json(text: str, field: str, kind: type) -> Any:
@@ -66,10 +83,107 @@ def apply(form: Mapping[str, str], configurator: Configurator, state: PanelInput
         if not state.history:
             return state
         return PanelInput(state.history[-1], state.history[:-1])
-    choices = _next_choices(form, configurator, dict(state.choices), action)
+    typed_choices, typed = typed_numbers(form, configurator, state.choices)
+    choices = _next_choices(form, configurator, typed_choices, action)
     if choices == state.choices:
-        return state
-    return PanelInput(_checked(configurator, choices), [*state.history, state.choices])
+        return PanelInput(state.choices, state.history, typed)
+    checked = _checked(configurator, choices)
+    attempt = refused_change(configurator, state.choices, checked)
+    if attempt is not None:  # kept as it was; the panel asks what else to change
+        return PanelInput(state.choices, state.history, typed, attempt)
+    return PanelInput(checked, [*state.history, state.choices], typed)
+
+
+def refused_change(
+    configurator: Configurator, before: Choices, after: Choices
+) -> ChangeOfMind | None:
+    """A click never turns consistent choices into contradictory ones: such a click is not
+    taken, and its last new value comes back with what else it needs (or that no product
+    has it). Choices that already contradict each other are left to the conflict's repair."""
+    engine = configurator.engine
+    if engine.consistent(after) or not engine.consistent(before):
+        return None
+    new = [(k, v) for k, v in after.items() if not _same(before.get(k, _UNSET), v)]
+    if not new:  # only retractions, which cannot contradict
+        return None
+    feature, value = new[-1]
+    return change_for(configurator, before, feature, value)
+
+
+def _same(old: object, new: object) -> bool:
+    return type(old) is type(new) and old == new
+
+
+def typed_numbers(
+    form: Mapping[str, str], configurator: Configurator, choices: Mapping[str, object]
+) -> tuple[Choices, tuple[TypedNumber, ...]]:
+    """The numbers typed into `type.<feature>` fields: taken when the product can have them,
+    else left out and reported with the nearest values it can have. A field that still shows
+    the current choice (every click posts the whole form) changes nothing."""
+    result = dict(choices)
+    refused: list[TypedNumber] = []
+    for key, raw in form.items():
+        if not key.startswith("type.") or raw.strip() == "":
+            continue
+        feature = _integer_feature(configurator, key[5:])
+        if raw.strip() == str(choices.get(feature.name, "")):
+            continue
+        outcome = _typed(configurator, result, feature, raw.strip())
+        if isinstance(outcome, TypedNumber):
+            refused.append(outcome)
+        else:
+            _set(result, feature.name, outcome)
+    return result, tuple(refused)
+
+
+def _integer_feature(configurator: Configurator, name: str) -> Feature:
+    try:
+        feature = configurator.model.feature(name)
+    except KeyError:
+        raise InvalidInput(f"unknown feature {name!r}", name) from None
+    if feature.type is not FeatureType.INTEGER:
+        raise InvalidInput(f"{name} takes no typed number", name)
+    return feature
+
+
+def _typed(
+    configurator: Configurator, choices: Choices, feature: Feature, text: str
+) -> int | TypedNumber:
+    """The value to take, or why not. Judged without the feature's own current choice:
+    typing a new width is a change of mind about the width, not a clash with the old one."""
+    try:
+        value = int(text)
+    except ValueError:
+        return TypedNumber(feature.name, text, "not_whole", None, None)
+    others = {k: v for k, v in choices.items() if k != feature.name}
+    state = configurator.configure(others, explain=False, price=False)
+    if not state.consistent:
+        # The other choices already contradict each other, so nothing is available: a value
+        # of the feature is taken, and the panel's conflict message and repair speak for it.
+        return value if value in feature.domain else _refused(feature, text, value, [])
+    possible = [int(str(v)) for v in state.feature(feature.name).available]
+    if value in possible:
+        return value
+    refused = _refused(feature, text, value, possible)
+    if refused.problem != "unavailable":
+        return refused
+    return replace(refused, why=configurator.explain(others, feature.name, value))
+
+
+def _refused(feature: Feature, text: str, value: int, possible: Sequence[int]) -> TypedNumber:
+    problem: Literal["outside", "off_step", "unavailable"] = "unavailable"
+    if not feature.minimum <= value <= feature.maximum:
+        problem = "outside"
+    elif (value - feature.minimum) % feature.step:
+        problem = "off_step"
+    return TypedNumber(feature.name, text, problem, *nearest_values(possible, value))
+
+
+def nearest_values(possible: Sequence[int], value: int) -> tuple[int | None, int | None]:
+    """The closest of ``possible`` below and above ``value`` (None where there is none)."""
+    below = max((v for v in possible if v < value), default=None)
+    above = min((v for v in possible if v > value), default=None)
+    return below, above
 
 
 def _next_choices(

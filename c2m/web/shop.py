@@ -15,7 +15,7 @@ from c2m import catalogue, orders, preview, products, validation
 from c2m.db import session_factory, unit_of_work
 from c2m.errors import InvalidInput
 from c2m.promise import promise_for
-from c2m.web import configure_view, panel
+from c2m.web import configure_view, number_field, panel
 from c2m.web.api import enqueue_plan
 from c2m.web.i18n import language, value_label
 from configurator.session import Configurator
@@ -46,14 +46,15 @@ def from_price(configurator: Configurator, content_hash: str) -> Decimal | None:
 
 @blueprint.get("/")
 def catalogue_page() -> ResponseReturnValue:
-    cards = []
+    cards, lang = [], language()
     with unit_of_work(session_factory()) as session:
         for record in catalogue.latest_products(session):
             configurator = products.configurator_for(record)
+            # The picture is the product as recommended (its defaults), drawn to its sizes.
             values = configurator.complete({}, "defaults") or {}
             cards.append({
                 "record": record,
-                "svg": preview.svg(configurator.model, values),
+                "svg": preview.svg(configurator.model, values, language=lang),
                 "from_price": from_price(configurator, record.content_hash),
             })
     return render_template("shop/catalogue.html", cards=cards)
@@ -74,11 +75,17 @@ def _panel_context(model: str, state_in: configure_view.PanelInput) -> dict[str,
         "record": record,
         "model": configurator.model,
         "state": state,
-        "features": panel.panel_features(configurator.model, state, lang),
+        "features": number_field.with_number_fields(
+            panel.panel_features(configurator, state, lang, state_in.attempt),
+            configurator.model,
+            state,
+            lang,
+            state_in.typed,
+        ),
         "conflict": panel.conflict_view(configurator.model, state, lang),
         "quote": quoted[1] if quoted else None,
         "price_range": possible,
-        "svg": preview.svg(configurator.model, quoted[0]) if quoted else "",
+        "svg": preview.svg(configurator.model, quoted[0], language=lang) if quoted else "",
         "promise": promised,
         "choices_json": json.dumps(state_in.choices),
         "history_json": json.dumps(state_in.history),
@@ -151,7 +158,7 @@ def _checkout(
         problems=problems,
         breakdown=breakdown,
         summary=summary,
-        svg=preview.svg(configurator.model, choices),
+        svg=preview.svg(configurator.model, choices, language=lang),
         promise=promised,
     ), status
 
