@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "c2m.commands.bench_app",
     "c2m.commands.web",
     "c2m.commands.simulate",
+    "c2m.commands.screenshots",
 )
 _APP = "c2m.commands.app"
 # Which module registers each command; tests/foundation/test_cli.py keeps this in step.
@@ -34,6 +35,7 @@ COMMANDS: Mapping[str, str] = {
     "mes-sim": "c2m.commands.mes",
     "outbox": "c2m.commands.outbox",
     "simulate": "c2m.commands.simulate",
+    "screenshots": "c2m.commands.screenshots",
 }
 BENCH_COMMANDS: Mapping[str, str] = {
     "configurator": "c2m.commands.configure",
