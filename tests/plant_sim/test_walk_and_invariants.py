@@ -144,6 +144,7 @@ def test_a_plan_run_the_checker_refused_fails_the_run_and_a_lost_race_does_not()
                "reason": "38/cut_top and 53/cut_frame_panels overlap on CNC-02"}
     race = {"plan_run": 25, "kind": "insert",
             "reason": "the schedule changed while this run computed; it will run again"}
+    repair = {"plan_run": 26, "kind": "breakdown", "reason": "a and b overlap on ASM-01"}
     assert not inv.plan_runs_pass_the_checker({"plan_run_failures": [refused, race]}).ok
-    judged = inv.plan_runs_pass_the_checker({"plan_run_failures": [race]})
-    assert judged.ok and "1 lost a race" in judged.detail
+    judged = inv.plan_runs_pass_the_checker({"plan_run_failures": [race, repair]})
+    assert judged.ok and "breakdown repairs refused: 1" in judged.detail
