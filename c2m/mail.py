@@ -67,7 +67,11 @@ BODY_KEY = {
     MailKind.COMPLETED: "mail_completed",
     MailKind.CANCELLED: "mail_cancelled",
 }
-DATE_FORMAT = "%Y-%m-%d %H:%M %Z"  # as the tracking page's progress lines
+# ISO digits, not the pages' Babel dates (c2m.web.formatting): Python's header folding drops the
+# space between two RFC 2047 encoded words, so "预计 2026年12月10日" in a folded Chinese subject
+# arrives as "预计2026年12月10日" (and CLDR's narrow no-break space before "PM" encodes, and
+# then misfolds, the English one). An ASCII date keeps every subject intact.
+DATE_FORMAT = "%Y-%m-%d %H:%M %Z"
 
 
 # --- writing: in the transaction of the change -------------------------------------------

@@ -8,11 +8,14 @@ numbers are shown as the quantity they are ("770", "0.24"), never as "770.0" or 
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
 
+from c2m.web import formatting
 from configurator.model import Feature, FeatureType
 
 LANGUAGES = ("en", "zh")
@@ -354,6 +357,25 @@ def label(value: Any, lang: str | None = None) -> str:
     return str(value.get(lang))
 
 
+def money(amount: Any, currency: str | None = None, lang: str | None = None) -> str:
+    """A price in the page's language and the order's (else the catalogue's) currency."""
+    return formatting.money(amount, currency, lang or language())
+
+
+def _factory_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.extensions["c2m.settings"].factory_timezone)
+
+
+def day(moment: datetime, lang: str | None = None) -> str:
+    """The day of a moment in the factory's zone, in the page's language."""
+    return formatting.day(moment, lang or language(), _factory_zone())
+
+
+def when(moment: datetime, lang: str | None = None) -> str:
+    """A moment in the factory's zone to the minute, in the page's language."""
+    return formatting.when(moment, lang or language(), _factory_zone())
+
+
 def register(app: Flask) -> None:
     @app.context_processor
     def i18n_helpers() -> dict[str, Any]:
@@ -367,6 +389,12 @@ def register(app: Flask) -> None:
             "product_name": product_name,
             "quantity": quantity,
             "unit_label": unit_label,
+            "money": money,
+            "day": day,
+            "when": when,
         }
 
     app.add_template_filter(number, "number")
+    app.add_template_filter(money, "money")
+    app.add_template_filter(day, "day")
+    app.add_template_filter(when, "when")

@@ -8,6 +8,7 @@ many customers click at once."""
 from __future__ import annotations
 
 import json
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +26,7 @@ from c2m import planning, promise
 from c2m.clock import business_now
 from c2m.models import Order, PlannedOperation
 from c2m.settings import SettingsError
+from c2m.web import formatting
 from planner.model import PlanningError
 from tests.flow.conftest import SAMPLES, named_configuration
 
@@ -147,7 +149,10 @@ def test_the_lead_time_fallback_gets_the_margin_and_the_end_of_day_too(
 
 def panel_date(html: str) -> str:
     marker = html.index('class="promise"')
-    return html[marker: marker + 300].split("ready by ", 1)[1][:10]
+    after = html[marker: marker + 300].split("ready by ", 1)[1]
+    shown = re.match(r"[A-Z][a-z]{2} \d{1,2}, \d{4}", after)  # "Dec 10, 2026"
+    assert shown is not None, "no English day after 'ready by'"
+    return shown.group(0)
 
 
 def test_concurrent_clicks_and_checkout_agree_on_one_promise(
@@ -169,7 +174,7 @@ def test_concurrent_clicks_and_checkout_agree_on_one_promise(
     shown = answers[0][2]
     placed = place("after-clicks-0001")
     assert stored_promise(plant, placed["order"]) == shown
-    assert panel_date(answers[0][1]) == shown.strftime("%Y-%m-%d")
+    assert panel_date(answers[0][1]) == formatting.day(shown, "en", SHANGHAI)
 
 
 @pytest.mark.parametrize(

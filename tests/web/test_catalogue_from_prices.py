@@ -50,7 +50,7 @@ def test_every_card_shows_the_exact_minimum_the_configurator_api_gives(shop: Fla
         answer = empty_configuration(client, model)
         assert answer["price_range"]["exact"] is True, model
         low = Decimal(answer["price_range"]["low"])
-        assert shown[model] == f"from ¥{low:,.2f}", model
+        assert shown[model] == f"from CN¥{low:,.2f}", model
         if answer["completions"] is None or int(answer["completions"]) == 0:
             continue
         # That price is real: "Cheapest" on the panel completes a product at exactly it,
@@ -65,7 +65,7 @@ def test_every_card_shows_the_exact_minimum_the_configurator_api_gives(shop: Fla
 
 def test_the_issue_s_figures_sofa_and_washer(shop: Flask) -> None:
     shown = from_prices(shop.test_client())
-    assert shown["sofa"] == "from ¥4,166.20" and shown["washer"] == "from ¥719.00"
+    assert shown["sofa"] == "from CN¥4,166.20" and shown["washer"] == "from CN¥719.00"
 
 
 def test_chinese_puts_the_price_before_qi(shop: Flask) -> None:

@@ -45,7 +45,7 @@ def test_a_shop_floor_report_reads_as_a_sentence_in_factory_time(
 ) -> None:
     report_cutting_started(shop, released)
     unit = shop.test_client().get(f"/u/{UNIT}?lang=en").get_data(as_text=True)
-    assert "2026-01-05 16:00 CST</time> Cut fabric cover panels started on FCUT-01" in unit
+    assert "Jan 5, 2026, 4:00\u202fPM CST</time> Cut fabric cover panels started on FCUT-01" in unit
     tracking = shop.test_client().get(f"/track/{token_of(shop)}?lang=en").get_data(as_text=True)
     assert "Cut fabric cover panels started on FCUT-01" in tracking
     assert "cut_fabric" not in tracking

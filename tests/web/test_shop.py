@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from sqlalchemy import select
 
 from c2m.models import Order, PlanRun
+from c2m.web import formatting
 from tests.web.conftest import click, csrf_of, named_configuration, panel_state
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the test factory's zone
 
 
 def test_the_catalogue_shows_each_product_with_a_picture(shop: Flask) -> None:
@@ -248,11 +252,11 @@ def test_checkout_shows_the_delivery_promise_the_order_is_then_given(
     client = shop.test_client()
     choices = named_configuration("sofa", "compact_grey")
     html, key = _checkout_form(client, choices)
-    shown = re.search(r'id="delivery-promise">.*?(\d{4}-\d{2}-\d{2})', html, re.S)
+    shown = re.search(r'id="delivery-promise">.*?([A-Z][a-z]{2} \d{1,2}, \d{4})', html, re.S)
     assert shown is not None, "no delivery promise on the checkout page"
     data = {"csrf_token": csrf_of(html), "choices": json.dumps(choices), "idempotency_key": key,
             **customer}
     assert client.post("/checkout/sofa", data=data).status_code == 303
     with shop.extensions["c2m.sessions"]() as session:
         promised_at = session.scalars(select(Order.promised_at)).one()
-    assert f"{promised_at:%Y-%m-%d}" == shown.group(1)
+    assert formatting.day(promised_at, "en", SHANGHAI) == shown.group(1)
