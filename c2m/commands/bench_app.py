@@ -67,18 +67,28 @@ def register(cli: click.Group, bench: click.Group) -> None:
     @click.option("--new", "new_orders", default=20, show_default=True, type=int,
                   help="Orders each run inserts.")
     @click.option("--runs", default=5, show_default=True, type=int)
+    @click.option("--plant-scale", default=100.0, show_default=True, type=float,
+                  help="Machines this many times as fast as the sample plant's (which makes "
+                  "about 20 orders a day): 50,000 operations are then a few days' work.")
     @click.option("--json", "as_json", is_flag=True)
     def bench_plan_run(
-        database_url: str, ops: int, new_orders: int, runs: int, as_json: bool
+        database_url: str, ops: int, new_orders: int, runs: int, plant_scale: float,
+        as_json: bool,
     ) -> None:
         """A plan run end to end (load, insert, check, store) against a live schedule of
         --ops operations: wall time and the rows each version writes."""
         from c2m.benchmarks import plan_run
+        from c2m.plant_sim.stack import scaled_products
+        from configurator.samples import SAMPLE_PRODUCTS
 
+        instance = load_settings().instance_dir / "bench"
+        products = scaled_products(SAMPLE_PRODUCTS, instance / f"products-x{plant_scale:g}",
+                                   plant_scale)
         settings = load_settings(
             {
                 "C2M_DATABASE_URL": database_url,
-                "C2M_INSTANCE_DIR": str(load_settings().instance_dir / "bench"),
+                "C2M_INSTANCE_DIR": str(instance),
+                "C2M_PRODUCTS_DIR": str(products),
             }
         )
         figures = plan_run.run(plan_run.PlanRunBench(settings, ops, new_orders, runs))
