@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Engine, create_engine, event, update
+from sqlalchemy import ColumnElement, Engine, create_engine, event, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from c2m.models import DatabaseLock, LockName
+from c2m.models import DatabaseLock, LockName, utc_now
 
 
 def make_engine(database_url: str) -> Engine:
@@ -72,3 +72,33 @@ def exclusive(session: Session, name: LockName) -> None:
         .values(taken=DatabaseLock.taken + 1)
         .execution_options(synchronize_session=False)
     )
+
+
+def hand_to_broker(
+    sessions: sessionmaker[Session],
+    table: Any,
+    needs_task: ColumnElement[bool],
+    send: Callable[[str], object],
+    limit: int,
+    first: Sequence[Any] = (),
+) -> list[str]:
+    """An outbox sweep (MES messages, e-mails): mark up to `limit` rows `needs_task` selects as
+    enqueued now, in one conditional UPDATE that checks again (what another sweeper marked
+    meanwhile is not returned), then hand each marked id to `send` (the broker)."""
+    with unit_of_work(sessions) as session:
+        waiting = session.scalars(
+            select(table.id).where(needs_task).order_by(*first).limit(limit)
+        ).all()
+        if not waiting:
+            return []
+        marked = session.execute(
+            update(table)
+            .where(table.id.in_(waiting), needs_task)
+            .values(enqueued_at=utc_now())
+            .returning(table.id)
+            .execution_options(synchronize_session=False)
+        )
+        message_ids = sorted(marked.scalars())
+    for message_id in message_ids:
+        send(message_id)
+    return message_ids

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from c2m.db import exclusive, unit_of_work
+from c2m.db import exclusive, hand_to_broker, unit_of_work
 from c2m.errors import Conflict
 from c2m.logging_setup import get_logger
 from c2m.models import LockName, OrderLine, OutboxMessage, OutboxStatus, WorkOrder, utc_now
@@ -202,25 +202,7 @@ def enqueue_due(
 ) -> list[str]:
     """The sweeper's part: hand each due row without a waiting task to `send` (the broker),
     marking it enqueued first in one conditional UPDATE, so two sweepers cannot both send it."""
-    now = utc_now()
-    with unit_of_work(sessions) as session:
-        waiting = session.scalars(
-            select(OutboxMessage.id).where(_needs_task(now, window)).limit(limit)
-        ).all()
-        if not waiting:
-            return []
-        # The UPDATE checks again: what another sweeper marked meanwhile is not returned.
-        marked = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(waiting), _needs_task(now, window))
-            .values(enqueued_at=now)
-            .returning(OutboxMessage.id)
-            .execution_options(synchronize_session=False)
-        )
-        message_ids = sorted(marked.scalars())
-    for message_id in message_ids:
-        send(message_id)
-    return message_ids
+    return hand_to_broker(sessions, OutboxMessage, _needs_task(utc_now(), window), send, limit)
 
 
 def _needs_task(now: datetime, window: timedelta) -> ColumnElement[bool]:

@@ -40,12 +40,12 @@ from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from c2m.db import unit_of_work
+from c2m.db import hand_to_broker, unit_of_work
 from c2m.logging_setup import get_logger
 from c2m.models import MailKind, MailMessage, MailStatus, Order, ProductModelRecord, utc_now
 from c2m.settings import Settings, SmtpServer, parse_smtp_url
@@ -473,27 +473,8 @@ def enqueue_due(
 ) -> list[str]:
     """The sweeper's part: hand each due row without a waiting task to `send` (the broker),
     marking it enqueued first in one conditional UPDATE, so two sweepers cannot both send it."""
-    now = utc_now()
-    with unit_of_work(sessions) as session:
-        waiting = session.scalars(
-            select(MailMessage.id)
-            .where(_needs_task(now, window))
-            .order_by(MailMessage.next_attempt_at)
-            .limit(limit)
-        ).all()
-        if not waiting:
-            return []
-        marked = session.execute(
-            update(MailMessage)
-            .where(MailMessage.id.in_(waiting), _needs_task(now, window))
-            .values(enqueued_at=now)
-            .returning(MailMessage.id)
-            .execution_options(synchronize_session=False)
-        )
-        message_ids = sorted(marked.scalars())
-    for message_id in message_ids:
-        send(message_id)
-    return message_ids
+    needs = _needs_task(utc_now(), window)
+    return hand_to_broker(sessions, MailMessage, needs, send, limit, (MailMessage.next_attempt_at,))
 
 
 def _needs_task(now: datetime, window: timedelta) -> ColumnElement[bool]:

@@ -281,17 +281,8 @@ def celery_worker_process(
     worker.stop()
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from c2m.commands.screenshots import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (one set of flags)
+
 ARTIFACTS = REPO / "test-artifacts"
 
 

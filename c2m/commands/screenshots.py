@@ -28,8 +28,8 @@ from typing import Any
 import click
 
 CHROMIUM = Path("/usr/bin/chromium")
-# The browser tests' flags (tests/conftest.py): headless, no sandbox in a container, and no
-# calls home that would slow the start or change what is drawn.
+# Also the browser tests' flags (tests/conftest.py): headless, no sandbox in a container, and
+# no calls home that would slow the start or change what is drawn.
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
