@@ -34,8 +34,8 @@ def public_models() -> tuple[list[tuple[str, Path]], str | None]:
     """Renault and automotive01 under $C2M_CONFIGURATION_BENCHMARKS, or why they are left out."""
     raw = os.environ.get(BENCHMARKS_ENV, "")
     if not raw:
-        return [], f"{BENCHMARKS_ENV} is not set (the shared set: " \
-                   "../shared/benchmarks/configuration)"
+        return [], f"{BENCHMARKS_ENV} is not set: point it at the folder holding " \
+                   f"{RENAULT} and {AUTOMOTIVE01}"
     folder = Path(raw)
     models = [("renault", folder / RENAULT), ("automotive01", folder / AUTOMOTIVE01)]
     missing = [str(path) for _, path in models if not path.is_file()]

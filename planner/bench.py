@@ -49,8 +49,8 @@ def fjsp_dir() -> Path:
     raw = os.environ.get(FJSP_ENV, "")
     if not raw:
         raise BenchmarkDataMissing(
-            f"{FJSP_ENV} is not set: point it at the FJSP instances "
-            "(the shared set is ../shared/benchmarks/fjsp beside the checkout)")
+            f"{FJSP_ENV} is not set: point it at a folder of FJSP instances with their "
+            "instances.json (make sets it in a checkout)")
     if not Path(raw).is_dir():
         raise BenchmarkDataMissing(f"{FJSP_ENV}={raw} is not a folder")
     return Path(raw)
