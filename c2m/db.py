@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
@@ -102,3 +103,33 @@ def hand_to_broker(
     for message_id in message_ids:
         send(message_id)
     return message_ids
+
+
+def take_claim(
+    session: Session,
+    table: Any,
+    row: Any,
+    statuses: tuple[Any, Any],
+    claim_timeout: timedelta,
+) -> bool:
+    """Claim an outbox row (MES message, e-mail) for one attempt: one conditional UPDATE, atomic
+    on SQLite and PostgreSQL alike, so of two workers (or two copies of a task) exactly one
+    wins. `statuses`: the table's (pending, in flight)."""
+    now = utc_now()
+    taken = session.execute(
+        update(table)
+        .where(
+            table.id == row.id,
+            table.attempts == row.attempts,
+            table.status.in_(statuses),
+            table.next_attempt_at <= now,
+        )
+        .values(
+            status=statuses[1],
+            attempts=row.attempts + 1,
+            next_attempt_at=now + claim_timeout,
+            enqueued_at=None,  # its task is being consumed: the sweeper may send the next
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(taken.rowcount == 1)  # type: ignore[attr-defined]

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from c2m.db import exclusive, hand_to_broker, unit_of_work
+from c2m.db import exclusive, hand_to_broker, take_claim, unit_of_work
 from c2m.errors import Conflict
 from c2m.logging_setup import get_logger
 from c2m.models import LockName, OrderLine, OutboxMessage, OutboxStatus, WorkOrder, utc_now
@@ -56,28 +56,12 @@ def claim(
 
     The take is one conditional UPDATE, atomic on SQLite and PostgreSQL alike: of two workers
     (or two redelivered copies of the task) exactly one wins."""
-    now = utc_now()
     with unit_of_work(sessions) as session:
         row = session.get(OutboxMessage, message_id)
         if row is None or _blocked(session, row):
             return None
-        taken = session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == message_id,
-                OutboxMessage.attempts == row.attempts,
-                OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT]),
-                OutboxMessage.next_attempt_at <= now,
-            )
-            .values(
-                status=OutboxStatus.IN_FLIGHT,
-                attempts=row.attempts + 1,
-                next_attempt_at=now + claim_timeout,
-                enqueued_at=None,  # its task is being consumed: the next one may be sent
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if taken.rowcount != 1:  # type: ignore[attr-defined]
+        statuses = (OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT)
+        if not take_claim(session, OutboxMessage, row, statuses, claim_timeout):
             return None
         work_order = session.get_one(WorkOrder, row.work_order_id)
         message = delivery.OutboundMessage(

@@ -40,12 +40,12 @@ from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, or_, update
+from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from c2m.db import hand_to_broker, unit_of_work
+from c2m.db import hand_to_broker, take_claim, unit_of_work
 from c2m.logging_setup import get_logger
 from c2m.models import MailKind, MailMessage, MailStatus, Order, ProductModelRecord, utc_now
 from c2m.settings import Settings, SmtpServer, parse_smtp_url
@@ -351,23 +351,8 @@ def claim(sessions: sessionmaker[Session], config: MailConfig, message_id: str) 
             row.last_error = f"its worker was lost during each of {row.attempts} attempts"
             log.warning("order e-mail", extra={"mail": row.id, "outcome": "dead"})
             return None
-        taken = session.execute(
-            update(MailMessage)
-            .where(
-                MailMessage.id == message_id,
-                MailMessage.attempts == row.attempts,
-                MailMessage.status.in_([MailStatus.PENDING, MailStatus.IN_FLIGHT]),
-                MailMessage.next_attempt_at <= now,
-            )
-            .values(
-                status=MailStatus.IN_FLIGHT,
-                attempts=row.attempts + 1,
-                next_attempt_at=now + config.claim_timeout,
-                enqueued_at=None,  # its task is being consumed: the sweeper may send the next
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if taken.rowcount != 1:  # type: ignore[attr-defined]
+        statuses = (MailStatus.PENDING, MailStatus.IN_FLIGHT)
+        if not take_claim(session, MailMessage, row, statuses, config.claim_timeout):
             return None
         order = session.get_one(Order, row.order_id)
         facts = MailFacts(
