@@ -15,6 +15,8 @@ from flask.testing import FlaskClient
 
 from c2m.web.configure_view import nearest_values
 from tests.web.conftest import click, csrf_of, panel_state
+from tests.web.test_browser import new_page as browser_page
+from tests.web.test_browser import total
 
 PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
@@ -179,20 +181,8 @@ def test_a_typed_number_for_a_feature_that_takes_none_is_refused_by_name(shop: F
 
 def new_page(browser: Any, errors: list[str], viewport: dict[str, int], lang: str) -> Any:
     phone = viewport["width"] < 600
-    context = browser.new_context(
-        viewport=viewport,
-        is_mobile=phone,
-        has_touch=phone,
-        locale="zh-CN" if lang == "zh" else "en-GB",
-    )
-    page = context.new_page()
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    return page
-
-
-def total(page: Any) -> float:
-    return float(page.locator(".quote .total").get_attribute("data-total"))
+    return browser_page(browser, errors, viewport=viewport, is_mobile=phone, has_touch=phone,
+                        locale="zh-CN" if lang == "zh" else "en-GB")
 
 
 def in_viewport(page: Any, selector: str) -> bool:
